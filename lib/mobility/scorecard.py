@@ -198,12 +198,14 @@ def render(rows: list[Row], results_note: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_page(results_directory: Path | None = None, out: Path | None = None) -> tuple[Path, list[Row]]:
-    """Regenerate ``book/replication.md``; the file is rewritten only when its content changes."""
+def write_page(results_directory: Path | None = None, out: Path | None = None) -> tuple[Path, list[Row], bool]:
+    """Regenerate ``book/replication.md``; the file is rewritten only when its content changes.
+
+    Returns the page's path, the evaluated rows and whether the file changed."""
     results_directory = Path(results_directory or paths.results_dir())
     values = results.load_all(results_directory) if results_directory.is_dir() else {}
     rows = evaluate(load_targets(), values)
     note = "" if values else "```{note}\nNo results yet: this page was generated before the chapters ran.\n```"
     out = Path(out or paths.root() / "book" / "replication.md")
-    write_text_atomic(out, render(rows, note))
-    return out, rows
+    changed = write_text_atomic(out, render(rows, note))
+    return out, rows, changed

@@ -1,0 +1,143 @@
+"""``python -m mobility``: the command line of the book.
+
+    python -m mobility variants list
+    python -m mobility variants run [NAME[/VARIANT] ...] [--set key=value ...] [--jobs N] [--quick] [--force]
+    python -m mobility book build            # what `make book` runs after the variants
+    python -m mobility book deps PAGE        # what a page depends on (the cache fingerprint's inputs)
+    python -m mobility scorecard             # regenerate book/replication.md from _build/results
+    python -m mobility smoke [--jobs N]      # every variant and page with quick parameters
+
+Bad input (unknown variant, unknown or mistyped parameter, malformed YAML) prints one ``error:`` line and exits
+with code 2, writing nothing. A notebook that fails while running exits with code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse's default prints usage too)
+        print(f"error: {message} (see `python -m mobility {self.prog.split()[-1]} --help`)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _variants_list(args) -> int:
+    from . import variants
+
+    for name, spec in variants.load_specs().items():
+        print(f"{name}: {spec.notebook.relative_to(spec.path.parents[1])} — {spec.description}")
+        for v, params in spec.variants.items():
+            print(f"    {v}: {json.dumps(params, sort_keys=True)}")
+    return 0
+
+
+def _variants_run(args) -> int:
+    from . import variants
+
+    if args.jobs < 1:
+        raise variants.VariantsError(f"--jobs must be >= 1, got {args.jobs}")
+    jobs = variants.plan(args.names, variants.parse_sets(args.set), quick=args.quick)
+    summary = variants.run(jobs, jobs_n=args.jobs, force=args.force, progress=not args.no_progress)
+    print(f"variants: {len(summary['ran'])} ran, {len(summary['cached'])} up to date, "
+          f"{len(summary['failed'])} failed")
+    for label, msg in summary["failed"]:
+        print(f"error: {msg}", file=sys.stderr)
+    return 1 if summary["failed"] else 0
+
+
+def _book_build(args) -> int:
+    from . import book
+
+    return book.build()
+
+
+def _book_deps(args) -> int:
+    from . import deps
+
+    page = Path(args.page)
+    print(json.dumps(deps.dependencies(page.read_text(encoding="utf-8"), page), indent=2, sort_keys=True))
+    return 0
+
+
+def _scorecard(args) -> int:
+    from . import scorecard
+
+    out, rows, _ = scorecard.write_page()
+    counts = {s: sum(r.status == s for r in rows) for s in scorecard.STATUSES}
+    print(f"{out}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    return 0
+
+
+def _smoke(args) -> int:
+    import os
+
+    from . import book, paths, variants
+
+    os.environ.setdefault("MOBILITY_BUILD_DIR", str(paths.build_dir() / "smoke"))
+    summary = variants.run(variants.plan(None, quick=True), jobs_n=args.jobs, progress=True)
+    failed = [m for _, m in summary["failed"]]
+    for page in book.toc_pages():
+        if book.executable(page):
+            rel = page.relative_to(paths.root())
+            try:
+                book.execute_page(page, paths.build_dir() / "pages" / rel.with_suffix(".ipynb"), {"quick": True})
+                print(f"ok: {rel}")
+            except Exception as exc:  # report every failing page, then fail
+                failed.append(f"{rel}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}")
+    for msg in failed:
+        print(f"error: {msg}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m mobility", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    pv = sub.add_parser("variants", help="papermill variants of the book's notebooks")
+    sv = pv.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sv.add_parser("list", help="list variants files and their variants").set_defaults(func=_variants_list)
+    pr = sv.add_parser("run", help="run variants (all by default)")
+    pr.add_argument("names", nargs="*", metavar="NAME[/VARIANT]")
+    pr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a notebook parameter for every selected variant (value parsed as YAML)")
+    pr.add_argument("--jobs", type=int, default=1, help="run N variants at once (process pool)")
+    pr.add_argument("--quick", action="store_true", help="pass quick=True (small grids; seconds per notebook)")
+    pr.add_argument("--force", action="store_true", help="re-run even when the cache key is unchanged")
+    pr.add_argument("--no-progress", action="store_true", help="no progress bar")
+    pr.set_defaults(func=_variants_run)
+
+    pb = sub.add_parser("book", help="build the HTML book")
+    sb = pb.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sb.add_parser("build", help="scorecard + jupyter-book build (cache mode, -W)").set_defaults(func=_book_build)
+    pd = sb.add_parser("deps", help="print what a page depends on")
+    pd.add_argument("page")
+    pd.set_defaults(func=_book_deps)
+
+    sub.add_parser("scorecard", help="regenerate book/replication.md").set_defaults(func=_scorecard)
+    ps = sub.add_parser("smoke", help="every variant and page with quick=True")
+    ps.add_argument("--jobs", type=int, default=1)
+    ps.set_defaults(func=_smoke)
+
+    import importlib.util
+
+    if importlib.util.find_spec("mobility.gravity.cli") is not None:  # chapter subcommands register themselves
+        from .gravity import cli as gravity_cli
+
+        gravity_cli.add_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .scorecard import TargetsError
+    from .variants import VariantsError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (VariantsError, TargetsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

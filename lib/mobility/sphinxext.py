@@ -1,0 +1,76 @@
+"""Sphinx extension: make jupyter-cache see a page's library, data and variant inputs.
+
+myst-nb (cache mode) re-executes a notebook when the hash of its code cells and ``kernelspec`` changes. We wrap
+myst-nb's MyST-notebook reader so that every page it reads carries ``kernelspec.mobility_deps``: the fingerprint of
+what the page depends on (:func:`mobility.deps.fingerprint`). The hash, and so the cache, then changes exactly when
+the page's code, the library modules it imports, the data files it reads or the variant outputs it shows change.
+A page without code cells is never executed, whatever its fingerprint. Sphinx itself re-reads only sources whose
+file changed, so the ``env-get-outdated`` hook also marks pages whose fingerprint changed as outdated.
+
+Wrapping a module-level function is deliberate and contained: myst-nb 1.x looks the reader up in
+``myst_nb.core.read`` at call time; the pinned version (requirements.lock) is tested by ``tests/test_book.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import deps
+
+
+def _wrap_reader():
+    import myst_nb.core.read as read
+
+    original = read.read_myst_markdown_notebook
+    if getattr(original, "_mobility_wrapped", False):
+        return
+
+    def read_with_deps(text, config=None, code_directive="{code-cell}", raw_directive="{raw-cell}",
+                       add_source_map=False, path=None):
+        nb = original(text, config=config, code_directive=code_directive, raw_directive=raw_directive,
+                      add_source_map=add_source_map, path=path)
+        if any(c.cell_type == "code" for c in nb.cells):
+            ks = dict(nb.metadata.get("kernelspec", {}))
+            ks["mobility_deps"] = deps.fingerprint(text, Path(path) if path else None)
+            nb.metadata["kernelspec"] = ks
+        return nb
+
+    read_with_deps._mobility_wrapped = True
+    read.read_myst_markdown_notebook = read_with_deps
+
+
+def _page_fingerprint(env, docname: str, text: str | None = None) -> str | None:
+    src = Path(env.doc2path(docname))
+    if src.suffix != ".md" or not src.is_file():
+        return None
+    text = src.read_text(encoding="utf-8") if text is None else text
+    if not (text.startswith("---") and "```{code-cell}" in text):
+        return None
+    return deps.fingerprint(text, src)
+
+
+def _source_read(app, docname, source):
+    """Remember the fingerprint of each page as it is read (persisted in Sphinx's environment)."""
+    fp = _page_fingerprint(app.env, docname, source[0])
+    store = app.env.__dict__.setdefault("mobility_fingerprints", {})
+    if fp is None:
+        store.pop(docname, None)
+    else:
+        store[docname] = fp
+
+
+def _outdated(app, env, added, changed, removed):
+    """Sphinx re-reads only changed sources; also re-read pages whose dependency fingerprint changed."""
+    known = getattr(env, "mobility_fingerprints", {})
+    stale = []
+    for docname, fp in sorted(known.items()):
+        if docname in env.found_docs and docname not in added | changed and _page_fingerprint(env, docname) != fp:
+            stale.append(docname)
+    return stale
+
+
+def setup(app):
+    _wrap_reader()
+    app.connect("source-read", _source_read)
+    app.connect("env-get-outdated", _outdated)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
