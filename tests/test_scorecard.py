@@ -1,0 +1,33 @@
+"""The published numbers: every target in data/targets/ is produced by the (quick) build and within tolerance,
+unless marked not reproducible with its reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobility import results, scorecard
+
+
+def test_targets_parse():
+    targets = scorecard.load_targets()
+    assert targets, "data/targets/ has no targets"
+
+
+@pytest.mark.slow
+def test_every_target_reproduced_or_explained(quick_build):
+    values = results.load_all(quick_build["results"])
+    rows = scorecard.evaluate(scorecard.load_targets(), values)
+    missing = [r.target.key for r in rows if r.status == "missing"]
+    outside = [f"{r.target.key}: published {r.target.published}, ours {r.ours}, tolerance {r.target.tolerance}"
+               for r in rows if r.status == "outside tolerance"]
+    assert not missing, f"{len(missing)} target key(s) missing from the results: {missing}"
+    assert not outside, f"{len(outside)} target(s) outside tolerance:\n" + "\n".join(outside)
+
+
+@pytest.mark.slow
+def test_scorecard_page_renders(quick_build, tmp_path):
+    out, rows, _ = scorecard.write_page(quick_build["results"], tmp_path / "replication.md")
+    text = out.read_text()
+    assert "# Replication scorecard" in text
+    for r in rows:
+        assert f"`{r.target.key}`" in text
