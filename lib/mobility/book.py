@@ -2,7 +2,8 @@
 
 ``python -m mobility book build`` (what ``make book`` calls after the variants):
 
-1. regenerates ``book/replication.md`` (the scorecard) from the results at hand;
+1. regenerates ``book/replication.md`` (the scorecard) from the results at hand and ``book/appendix/programs.md``
+   (the figures/tables/programs inventory, :mod:`mobility.inventory`);
 2. runs ``jupyter-book build . -W --keep-going`` — cache mode (``_config.yml``), warnings as errors,
    ``nb_execution_raise_on_error``; jupyter-cache keys include each page's dependency fingerprint
    (:mod:`mobility.sphinxext`), so a page re-executes exactly when its code, library modules, data or shown variant
@@ -33,6 +34,10 @@ class BuildFailed(RuntimeError):
     pass
 
 
+#: Pages generated at build time (not committed): the scorecard and the inventory appendix.
+GENERATED = ("book/replication", "book/appendix/programs")
+
+
 def toc_pages(toc: Path | None = None) -> list[Path]:
     """Every file listed in ``_toc.yml``, in order (as paths with their suffix)."""
     root = paths.root()
@@ -59,7 +64,7 @@ def toc_pages(toc: Path | None = None) -> list[Path]:
                 pages.append(p)
                 break
         else:
-            if Path(f).name != "replication":  # generated at build time
+            if f not in GENERATED:
                 raise FileNotFoundError(f"_toc.yml lists {f!r} but no such page exists")
     return pages
 
@@ -100,8 +105,11 @@ def _jupyter_book(log: Path) -> int:
 def build() -> int:
     """The two-pass build described in the module docstring; returns the exit code."""
     logs = paths.build_dir() / "logs"
+    from . import inventory
+
     t0 = time.perf_counter()
     scorecard.write_page()
+    inventory.write_appendix()
     code = _jupyter_book(logs / "book-pass1.log")
     if code != 0:
         print(f"error: the book build failed (exit {code}); full log: {logs / 'book-pass1.log'}", file=sys.stderr)

@@ -6,6 +6,9 @@
     python -m mobility book deps PAGE        # what a page depends on (the cache fingerprint's inputs)
     python -m mobility scorecard             # regenerate book/replication.md from _build/results
     python -m mobility smoke [--jobs N]      # every variant and page with quick parameters
+    python -m mobility manifest [--check]    # regenerate data/manifest.yml from data/manifest.d/
+    python -m mobility readme [--check]      # README's generated data and figure/table sections
+    python -m mobility inventory             # appendix + README tables incl. measured runtimes
 
 Bad input (unknown variant, unknown or mistyped parameter, malformed YAML) prints one ``error:`` line and exits
 with code 2, writing nothing. A notebook that fails while running exits with code 1.
@@ -72,6 +75,45 @@ def _scorecard(args) -> int:
     return 0
 
 
+def _manifest(args) -> int:
+    from . import manifest
+
+    if args.check:
+        if not manifest.update(check=True):
+            print("error: data/manifest.yml is out of date: run `python -m mobility manifest --update`",
+                  file=sys.stderr)
+            return 1
+        print("data/manifest.yml is up to date")
+        return 0
+    manifest.update()
+    print("data/manifest.yml regenerated")
+    return 0
+
+
+def _inventory(args) -> int:
+    from . import inventory
+
+    arts = inventory.collect()
+    inventory.write_appendix(arts)
+    inventory.update_readme(arts)
+    print(f"inventory: {len(arts)} figures/tables -> {inventory.APPENDIX}.md and README.md")
+    return 0
+
+
+def _readme(args) -> int:
+    from . import inventory
+
+    sections = ("data", "map")
+    if args.check:
+        if not inventory.update_readme(check=True, sections=sections):
+            print("error: README.md's generated sections are out of date: run `make readme`", file=sys.stderr)
+            return 1
+        return 0
+    inventory.update_readme(sections=sections)
+    print("README.md: data availability and figure/table map regenerated")
+    return 0
+
+
 def _smoke(args) -> int:
     import os
 
@@ -118,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
     pd.set_defaults(func=_book_deps)
 
     sub.add_parser("scorecard", help="regenerate book/replication.md").set_defaults(func=_scorecard)
+    pm = sub.add_parser("manifest", help="regenerate data/manifest.yml (checksums) from data/manifest.d/")
+    pm.add_argument("--update", action="store_true", help="(default) rewrite data/manifest.yml")
+    pm.add_argument("--check", action="store_true", help="exit 1 if data/manifest.yml is out of date")
+    pm.set_defaults(func=_manifest)
+    sub.add_parser("inventory", help="regenerate the appendix and the README's tables (incl. measured runtimes)"
+                   ).set_defaults(func=_inventory)
+    prd = sub.add_parser("readme", help="regenerate the README's data and figure/table sections")
+    prd.add_argument("--check", action="store_true")
+    prd.set_defaults(func=_readme)
     ps = sub.add_parser("smoke", help="every variant and page with quick=True")
     ps.add_argument("--jobs", type=int, default=1)
     ps.set_defaults(func=_smoke)
@@ -132,12 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .manifest import ManifestError
     from .scorecard import TargetsError
     from .variants import VariantsError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (VariantsError, TargetsError) as exc:
+    except (VariantsError, TargetsError, ManifestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

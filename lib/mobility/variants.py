@@ -8,8 +8,8 @@ A variants file ``variants/<name>.yml``::
       fig4-gamma: {parameter: gamma, lo: 0.5, hi: 3.0}
 
 :func:`run` executes each selected variant with its parameters (plus ``--set`` overrides and ``quick``) and writes
-``_build/variants/<name>/<variant>/`` = ``notebook.ipynb``, ``params.json``, ``cachekey``, ``figures/``,
-``results/``. Outputs are built in a temporary directory and renamed into place, so a failed or interrupted run
+``_build/variants/<name>/<variant>/`` = ``notebook.ipynb``, ``params.json``, ``cachekey``, ``timing.json``,
+``figures/``, ``results/``. Outputs are built in a temporary directory and renamed into place, so a failed or interrupted run
 leaves no partial output (its executed notebook is kept under ``_build/reports/variants/`` for debugging). A variant
 whose cache key (notebook text, parameters, library modules and data files it depends on) is unchanged is skipped.
 
@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -264,6 +265,7 @@ def execute(job: Job) -> str:
     notebook = Path(job.notebook)
     try:
         nb = _read_notebook(notebook)
+        t0 = time.perf_counter()
         try:
             pm.execute_notebook(nb, str(tmp / "notebook.ipynb"), parameters=job.params, kernel_name="python3",
                                 language="python", cwd=str(notebook.parent), progress_bar=False,
@@ -278,6 +280,7 @@ def execute(job: Job) -> str:
                 f"(executed notebook: {report})"
             ) from None
         (tmp / "params.json").write_text(json.dumps(job.params, sort_keys=True, indent=2) + "\n")
+        (tmp / "timing.json").write_text(json.dumps({"seconds": round(time.perf_counter() - t0, 2)}) + "\n")
         (tmp / "cachekey").write_text(job.key + "\n")
         trash = None
         if job.out.exists():
