@@ -16,7 +16,10 @@ def write(tmp_path, body, name="demo.csv"):
     return d
 
 
-def test_evaluate_statuses(tmp_path):
+def test_evaluate_statuses(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOBILITY_ROOT", str(tmp_path))
+    (tmp_path / "book" / "demo").mkdir(parents=True)
+    (tmp_path / "book" / "demo" / "page.md").write_text("# p")
     d = write(tmp_path, (
         "demo.t.a,Table 1,0.85,0.00005,,,\n"
         "demo.t.b,Table 1,1.0,0.05,,,\n"

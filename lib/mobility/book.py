@@ -97,7 +97,7 @@ def _jupyter_book(log: Path) -> int:
                                 env=env)
         for line in proc.stdout:
             fh.write(line)
-            if re.search(r"(WARNING|ERROR|Executing|Traceback|error|built in|succeeded|failed)", line):
+            if re.search(r"(WARNING|ERROR|Executing notebook|Traceback|Error:|build succeeded|build finished|failed)", line):
                 sys.stdout.write(line)
         return proc.wait()
 

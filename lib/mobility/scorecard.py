@@ -154,15 +154,17 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def _link(where: str, page_dir: str) -> str:
+def _link(where: str) -> str:
+    """A MyST link from book/replication.md to ``where`` (``book/<page>[#anchor]``); plain text while the page
+    does not exist yet (a link to a missing page would fail the build)."""
     if not where:
         return ""
     doc, _, anchor = where.partition("#")
-    doc = doc.removeprefix("book/")
-    rel = Path(doc).as_posix()
-    target = f"{rel}.md" if not rel.endswith(".md") else rel
-    # MyST links relative to book/replication.md
-    return f"[{Path(rel).name}{'#' + anchor if anchor else ''}]({target}{'#' + anchor if anchor else ''})"
+    rel = doc.removeprefix("book/").removesuffix(".md")
+    label = f"{Path(rel).name}{'#' + anchor if anchor else ''}"
+    if not (paths.root() / "book" / f"{rel}.md").is_file():
+        return label
+    return f"[{label}]({rel}.md{'#' + anchor if anchor else ''})"
 
 
 def render(rows: list[Row], results_note: str = "") -> str:
@@ -193,7 +195,7 @@ def render(rows: list[Row], results_note: str = "") -> str:
         for r in (r for r in rows if r.target.chapter == ch):
             t = r.target
             cells = [f"`{t.key}`", t.source, _fmt(t.published), _fmt(r.ours),
-                     _fmt(r.difference), _fmt(t.tolerance), f"**{r.status}**", _link(t.where, "book"), t.note]
+                     _fmt(r.difference), _fmt(t.tolerance), f"**{r.status}**", _link(t.where), t.note]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
