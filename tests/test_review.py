@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pybtex.database import parse_file
-
 from mobility import paths, review, scorecard
+from pybtex.database import parse_file
 
 DATA = paths.data_dir() / "review"
 
@@ -259,3 +258,26 @@ def test_pool_stated_uses_standard_errors_when_given(studies):
     extended = [dataclasses.replace(s, se=0.02) if s.estimate_unit == "elasticity" else s for s in studies]
     el = review.pool_stated(extended, "elasticity")
     assert el.k_with_se == 2 and el.fixed.estimate == pytest.approx(0.10) and el.random.k == 2
+
+
+# --------------------------------------------------------------------------- numbers stated in the prose
+def test_stated_numbers():
+    stated = review.load_stated_numbers()
+    assert stated.loc["trade_studies", "value"] == 104 and stated.loc["fdi_studies", "value"] == 22
+    # the prose repeats Table 2's medians and Table 1's immigration medians are what it calls "the bulk"
+    tab = review.load_summary_tables().set_index(["table", "direction", "flow"])
+    assert stated.loc["exports_elasticity_bulk", "value"] == tab.loc[("table1", "immigration", "exports"), "median"]
+    assert stated.loc["imports_elasticity_bulk", "value"] == tab.loc[("table1", "immigration", "imports"), "median"]
+
+
+@pytest.mark.parametrize("old, new, column", [
+    ("trade_studies,104,", "trade_studies,lots,", "value"),
+    ("papers_reviewed,100,over,", "papers_reviewed,100,roughly,", "qualifier"),
+    ("fdi_studies,22,", "trade_studies,22,", "quantity"),
+])
+def test_malformed_stated_numbers(tmp_path, old, new, column):
+    text = (DATA / "stated_numbers.csv").read_text(encoding="utf-8")
+    assert old in text
+    path = _write(tmp_path, text.replace(old, new, 1), "stated_numbers.csv")
+    with pytest.raises(review.CatalogueError, match=rf"line \d+, column {column}"):
+        review.load_stated_numbers(path)
