@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import traceback
 from pathlib import Path
 
 import pytest
@@ -44,36 +42,27 @@ def write_notebook(path: Path, body: str, title: str = "A page") -> Path:
 
 @pytest.fixture(scope="session")
 def quick_build():
-    """Run all variants and all executable pages with quick=True into ``_build/test``.
+    """Run all variants with quick=True, then build the whole book with quick=True, into ``_build/test``.
 
-    Returns ``{"results": Path, "errors": {label: message}, "pages": [...], "variants": [...]}``.
+    This is the test suite's end-to-end run: every variant through the runner, every page executed by Jupyter Book
+    (cache mode, warnings as errors), the scorecard generated from the fresh results. Returns
+    ``{"code", "build", "results", "html", "failed_pages", "failed_variants", "log"}``.
     """
-    from mobility import book, paths, variants
+    from mobility import book, variants
 
     build = ROOT / "_build" / "test"
     saved = os.environ.get("MOBILITY_BUILD_DIR")
     os.environ["MOBILITY_BUILD_DIR"] = str(build)
-    shutil.rmtree(build / "results", ignore_errors=True)
-    errors: dict[str, str] = {}
-    jobs = variants.plan(None, quick=True)
-    summary = variants.run(jobs, jobs_n=2, progress=False)
-    for label, msg in summary["failed"]:
-        errors[f"variant {label}"] = msg
-    pages = [p for p in book.toc_pages() if book.executable(p)]
-    for page in pages:
-        rel = page.relative_to(ROOT)
-        try:
-            book.execute_page(page, build / "pages" / rel.with_suffix(".ipynb"), {"quick": True})
-        except Exception:  # recorded per page; each page's test reports its own failure
-            errors[f"page {rel}"] = traceback.format_exc(limit=3)[-3000:]
-    yield {
-        "results": build / "results",
-        "errors": errors,
-        "pages": [str(p.relative_to(ROOT)) for p in pages],
-        "variants": [f"{j.name}/{j.variant}" for j in jobs],
-    }
-    if saved is None:
-        os.environ.pop("MOBILITY_BUILD_DIR", None)
-    else:
-        os.environ["MOBILITY_BUILD_DIR"] = saved
-    del paths
+    try:
+        summary = variants.run(variants.plan(None, quick=True), jobs_n=2, progress=False)
+        code = book.build(quick=True)
+        log = build / "logs" / "book-pass1.log"
+        failed = {str(Path(p).resolve().relative_to(ROOT)): tb for p, tb in book.failed_pages(log).items()}
+        html = book.html_dir()
+    finally:
+        if saved is None:
+            os.environ.pop("MOBILITY_BUILD_DIR", None)
+        else:
+            os.environ["MOBILITY_BUILD_DIR"] = saved
+    return {"code": code, "build": build, "results": build / "results", "html": html, "log": log,
+            "failed_pages": failed, "failed_variants": dict(summary["failed"])}

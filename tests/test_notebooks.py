@@ -1,4 +1,5 @@
-"""Every book page and every figure variant executes with quick parameters (see conftest.quick_build)."""
+"""Every figure variant runs and every book page executes and renders, with quick parameters (conftest.quick_build:
+the variants runner, then a quick Jupyter Book build with warnings as errors)."""
 
 from __future__ import annotations
 
@@ -12,26 +13,30 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = [str(p.relative_to(ROOT)) for p in book.toc_pages() if book.executable(p)]
 VARIANTS = [f"{j.name}/{j.variant}" for j in variants.plan(None, quick=True)]
 
-
-def test_there_is_something_to_run():
-    assert PAGES, "no executable pages in _toc.yml"
+pytestmark = pytest.mark.slow
 
 
-@pytest.mark.slow
+def test_quick_book_builds(quick_build):
+    assert quick_build["code"] == 0, f"quick book build failed; see {quick_build['log']}"
+    assert (quick_build["html"] / "index.html").is_file()
+    assert (quick_build["html"] / "book" / "replication.html").is_file()
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_executes(quick_build, page):
-    assert f"page {page}" not in quick_build["errors"], quick_build["errors"].get(f"page {page}")
+    assert page not in quick_build["failed_pages"], quick_build["failed_pages"].get(page)
+    html = quick_build["html"] / Path(page).with_suffix(".html")
+    assert html.is_file(), f"{html} was not written (build exit {quick_build['code']}; log {quick_build['log']})"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_variant_executes(quick_build, variant):
-    assert f"variant {variant}" not in quick_build["errors"], quick_build["errors"].get(f"variant {variant}")
-    out = ROOT / "_build" / "test" / "variants" / variant
+    assert variant not in quick_build["failed_variants"], quick_build["failed_variants"].get(variant)
+    out = quick_build["build"] / "variants" / variant
     assert (out / "notebook.ipynb").is_file() and (out / "cachekey").is_file()
 
 
-def test_every_page_has_quick_parameter():
-    for page in PAGES + sorted({str(s.notebook) for s in variants.load_specs().values()}):
+def test_every_notebook_has_quick_parameter():
+    for page in PAGES + sorted({str(s.notebook.relative_to(ROOT)) for s in variants.load_specs().values()}):
         params = variants.notebook_parameters(ROOT / page)
         assert params.get("quick") is False, f"{page}: parameters cell must set quick = False"

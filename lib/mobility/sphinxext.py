@@ -7,15 +7,27 @@ the page's code, the library modules it imports, the data files it reads or the 
 A page without code cells is never executed, whatever its fingerprint. Sphinx itself re-reads only sources whose
 file changed, so the ``env-get-outdated`` hook also marks pages whose fingerprint changed as outdated.
 
+With ``MOBILITY_QUICK=1`` (the test suite's quick build) the reader also sets ``quick = True`` at the end of each
+page's ``parameters`` cell; the changed code gives quick runs their own cache entries.
+
 Wrapping a module-level function is deliberate and contained: myst-nb 1.x looks the reader up in
 ``myst_nb.core.read`` at call time; the pinned version (requirements.lock) is tested by ``tests/test_book.py``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from . import deps
+
+
+def _set_quick(nb) -> None:
+    """Quick builds (``MOBILITY_QUICK=1``, used by the tests): run the page with ``quick = True``."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.rstrip() + "\nquick = True  # MOBILITY_QUICK=1\n"
+            return
 
 
 def _wrap_reader():
@@ -30,6 +42,8 @@ def _wrap_reader():
         nb = original(text, config=config, code_directive=code_directive, raw_directive=raw_directive,
                       add_source_map=add_source_map, path=path)
         if any(c.cell_type == "code" for c in nb.cells):
+            if os.environ.get("MOBILITY_QUICK") == "1":
+                _set_quick(nb)
             ks = dict(nb.metadata.get("kernelspec", {}))
             ks["mobility_deps"] = deps.fingerprint(text, Path(path) if path else None)
             nb.metadata["kernelspec"] = ks
