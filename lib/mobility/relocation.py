@@ -42,6 +42,7 @@ __all__ = [
     "autarky", "hft", "hme_derivative", "phi_partition", "phi_sustain", "phi_sustain_frozen",
     "export_ratio", "initial_gains", "frozen", "entry", "productivity", "weights_hft",
     "welfare_south", "welfare_ratio", "special_case_derivative", "footnote11_dlnwx", "dphi", "sweep",
+    "productivity_hft", "productivity_frozen", "productivity_entry", "check_results", "phase_points", "result5_scan",
     "Transition", "simulate_transition",
 ]
 
@@ -64,7 +65,8 @@ class Params:
     s_E: North's expenditure share in (1/2, 1); phi: freeness of trade in [0, 1];
     f, f_i: beachhead and innovation costs (> 0, in units of a**(1-sigma) B, see the module docstring),
     with (beta-1) f_i/f <= 1 so that the autarky cut-off does not exceed the Pareto scale a0 = 1.
-    The defaults put the autarky cut-off at 1, the normalisation behind the paper's sigma = rho = 2 example.
+    ``f_i=None`` (default) sets f_i = f/(beta-1): the autarky cut-off is 1, the normalisation behind the paper's
+    sigma = rho = 2 example.
     """
 
     sigma: float = 3.0
@@ -72,9 +74,12 @@ class Params:
     s_E: float = 0.6
     phi: float = 0.3
     f: float = 1.0
-    f_i: float = 1.0
+    f_i: float | None = None
 
     def __post_init__(self):
+        if self.f_i is None:  # normalise the autarky cut-off to the Pareto scale: ((beta-1) f_i/f) = 1
+            b = self.rho / (self.sigma - 1) if isinstance(self.sigma, (int, float)) and self.sigma != 1 else 2.0
+            object.__setattr__(self, "f_i", self.f / (b - 1) if b > 1 and isinstance(self.f, (int, float)) else 1.0)
         for name in ("sigma", "rho", "s_E", "phi", "f", "f_i"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
@@ -226,6 +231,8 @@ def export_ratio(sigma: float, alpha: float, phi, u: float = 1.0, v: float = 1.0
         return ph * x ** (1 - sigma) * u - u - v * ph * x**alpha
 
     lo, hi = (ph * u / (u + v * ph)) ** g, ph**g
+    if F(lo) < 0:  # impossible for alpha > 0, u, v > 0: the bracket is guaranteed
+        raise RelocationSolveError(f"export cut-off bracket lost at phi={ph} (alpha={alpha}, u={u}, v={v})", F(lo))
     if F(hi) >= 0:  # only when hi == lo (x**alpha underflows): the bracket has collapsed onto the root
         x = hi
     else:
@@ -457,11 +464,11 @@ def special_case_derivative(phi, s_E):
 
 
 # --------------------------------------------------------------------------------------------- welfare
-def welfare_south(p: Params, B_star, phi=None):
+def welfare_south(p: Params, B_star):
     """Eq. (25) (reconstructed): per-capita welfare of the small nation up to constants and the factor mu,
     W* = ln(Delta*)/(sigma-1) with Delta* = (1-s_E)/B* (the CES price index is Delta***(1/(1-sigma)) times the
     mark-up). Capital income is left out, as in the paper (zero expected profit under free entry)."""
-    return math.log((1 - p.s_E) / B_star) / (p.sigma - 1)
+    return np.log((1 - p.s_E) / B_star) / (p.sigma - 1)
 
 
 def welfare_ratio(p: Params, phi=None):
@@ -487,8 +494,129 @@ def sweep(fun, phis) -> np.ndarray:
     return np.array([fun(float(x)) for x in phis], dtype=float)
 
 
+# --------------------------------------------------------------------------------------------- Results 1-7
+def phase_points(p: Params) -> dict:
+    """The trade freeness at which Results are checked: mid-XX (phi_P/2) and mid-DD ((phi_P+phi_S)/2) phases."""
+    pp, ps = phi_partition(p), phi_sustain(p)
+    return {"xx": pp / 2, "dd": (pp + ps) / 2}
+
+
+def _grid(lo, hi, n=41):
+    return np.linspace(lo, hi, n + 2)[1:-1]
+
+
+def _hft_B_from_masses(p: Params, phi):
+    """B and B* recomputed from the masses and cut-offs of eq. (9) via the definitions of m-bar (not assumed)."""
+    e = hft(p, phi)
+    n, ns = e["s_n"] * e["n_w"], (1 - e["s_n"]) * e["n_w"]
+    JD, JX = _J(p, e["a_D"], e["a_D"]), _J(p, e["a_X"], e["a_D"])
+    return p.s_E / (n * JD + phi * ns * JX), (1 - p.s_E) / (ns * JD + phi * n * JX)
+
+
+def check_results(p: Params, n: int = 41) -> dict:
+    """The numbers on which each of Results 1-7 rests, at parameters ``p``, with a verdict per claim.
+
+    Derivatives are complex-step (:func:`dphi`); "always" claims are checked on ``n`` interior points of the
+    relevant phi range. Keys: r<k>_<what>. Verdicts are "confirmed" or "not confirmed".
+    """
+    pts = phase_points(p)
+    pp, ps = phi_partition(p), phi_sustain(p)
+    out: dict = {"phi_p": pp, "phi_s": ps, "phi_s_frozen": phi_sustain_frozen(p), "phi_xx": pts["xx"], "phi_dd": pts["dd"]}
+    ok = lambda c: "confirmed" if c else "not confirmed"  # noqa: E731
+
+    # Result 1: in the no-relocation equilibrium B = B*, so no X-type gains and D-types lose from moving
+    gaps = [abs(b - bs) / b for b, bs in (_hft_B_from_masses(p, x) for x in _grid(0, ps, n))]
+    out["r1_max_rel_gap_b"] = max(gaps)
+    e = hft(p, pts["xx"])
+    out["r1_gain_d_at_a_d"] = pts["xx"] * e["a_D"] ** (1 - p.sigma) * e["B"] - p.f  # v_D(a_D) at B = B*: -(1-phi) f
+    out["r1_verdict"] = ok(out["r1_max_rel_gap_b"] < 1e-12)
+
+    # Result 2: initial situation B > B* and B > (1-phi) B* (both gains fall with a), curves touch at a_X*
+    grid = _grid(0, 1, n)
+    diffs = [(g.B - g.B_star, g.B - (1 - x) * g.B_star) for x in grid for g in [initial_gains(p, x)]]
+    out["r2_min_b_minus_bstar"] = min(d[0] for d in diffs)
+    g = initial_gains(p, pts["xx"])
+    out["r2_b_minus_bstar_xx"] = g.B - g.B_star
+    out["r2_touch_gap"] = float(g.v_X(p, g.a_X_south, pts["xx"]) - g.v_D(p, g.a_X_south, pts["xx"]))
+    out["r2_verdict"] = ok(out["r2_min_b_minus_bstar"] > 0 and min(d[1] for d in diffs) > 0)
+
+    # Result 3: a_R rises with phi in both stages; a_R < a_X before phi_P, > after; full agglomeration at phi_S
+    dR = [dphi(lambda z: entry(p, z).a_R, x) for x in _grid(0, ps, n)]
+    dRf = [dphi(lambda z: frozen(p, z).a_R, x) for x in _grid(0, min(1.0, out["phi_s_frozen"]), n)]
+    out["r3_min_da_r_entry"] = min(dR)
+    out["r3_min_da_r_frozen"] = min(dRf)
+    exx, edd = entry(p, pts["xx"]), entry(p, pts["dd"])
+    out["r3_ar_minus_ax_xx"] = exx.a_R - exx.a_X
+    out["r3_ar_minus_ax_dd"] = edd.a_R - edd.a_X
+    out["r3_verdict"] = ok(min(dR) > 0 and min(dRf) > 0 and exx.a_R < exx.a_X and edd.a_R > edd.a_X
+                           and pp < ps < 1)
+
+    # Result 4: d phi_S / d beta = -ln(phi_P) phi_P**(1/beta)/beta**2 > 0
+    out["r4_dphis_dbeta"] = -math.log(pp) * ps / p.beta**2
+    out["r4_verdict"] = ok(out["r4_dphis_dbeta"] > 0)
+
+    # Result 5 (relocation then entry, the paper's case): XX phase, North gains extra, South gains less;
+    # DD phase, North always gains; South may lose (it does if rho is large)
+    def d(fun, x, i):
+        return dphi(lambda z: fun(p, z)[i], x)
+
+    xx, dd, al = _grid(0, pp, n), _grid(pp, ps, n), _grid(0, ps, n)
+    out["r5_dan_reloc_xx"] = d(productivity_entry, pts["xx"], 0)
+    out["r5_dan_hft_xx"] = d(productivity_hft, pts["xx"], 0)
+    out["r5_das_reloc_xx"] = d(productivity_entry, pts["xx"], 1)
+    out["r5_das_hft_xx"] = d(productivity_hft, pts["xx"], 1)
+    # (a) levels: with relocation the North's a-bar is lower and the South's higher than without, at every phi
+    lv = [(productivity_entry(p, x), productivity_hft(p, x)) for x in al]
+    out["r5_max_level_gap_north"] = max(r[0] - h[0] for r, h in lv)   # claim: < 0
+    out["r5_min_level_gap_south"] = min(r[1] - h[1] for r, h in lv)   # claim: > 0
+    out["r5a_verdict"] = ok(out["r5_max_level_gap_north"] < 0 and out["r5_min_level_gap_south"] > 0)
+    # (a') the same claim read as rates of change in the XX phase
+    out["r5_max_extra_north_xx"] = max(d(productivity_entry, x, 0) - d(productivity_hft, x, 0) for x in xx)
+    out["r5_min_damp_south_xx"] = min(d(productivity_entry, x, 1) - d(productivity_hft, x, 1) for x in xx)
+    out["r5a_marginal_verdict"] = ok(out["r5_max_extra_north_xx"] < 0 and out["r5_min_damp_south_xx"] > 0)
+    # (b) DD phase: freer trade always raises the North's productivity (a-bar falls)
+    out["r5_dan_reloc_dd"] = d(productivity_entry, pts["dd"], 0)
+    out["r5_max_dan_dd"] = max(d(productivity_entry, x, 0) for x in dd)  # claim: < 0
+    out["r5b_verdict"] = ok(out["r5_max_dan_dd"] < 0)
+    # (c) DD phase: the South's productivity may rise or fall; falls (a-bar rises) when rho is large
+    out["r5_das_reloc_dd"] = d(productivity_entry, pts["dd"], 1)
+    out["r5_min_das_dd"] = min(d(productivity_entry, x, 1) for x in dd)  # > 0: South loses throughout
+
+    # Result 6: small-nation welfare rises with phi, without relocation and with relocation (both stages)
+    ws = {
+        "hft": lambda z: welfare_south(p, hft(p, z)["B"]),
+        "entry": lambda z: welfare_south(p, entry(p, z).B_star),
+        "frozen": lambda z: welfare_south(p, frozen(p, z).B_star),
+    }
+    for k, fun in ws.items():
+        top = ps if k != "frozen" else min(1.0, out["phi_s_frozen"])
+        out[f"r6_min_dw_{k}"] = min(dphi(fun, x) for x in _grid(0, top, n))
+    out["r6_verdict"] = ok(all(out[f"r6_min_dw_{k}"] > 0 for k in ws))
+
+    # Result 7: eq. (26), welfare with relocation over welfare without, in the static equilibria
+    ratios = [welfare_ratio(p, x) for x in _grid(0, ps, n)]
+    out["r7_max_abs_log_ratio"] = max(abs(math.log(r)) for r in ratios)
+    out["r7_static_verdict"] = ok(out["r7_max_abs_log_ratio"] > 1e-12)
+    return out
+
+
+def result5_scan(sigmas, rhos, s_E: float = 0.6, n: int = 9) -> np.ndarray:
+    """min over the DD phase of d a-bar*/d phi (South, relocation then entry) on a (sigma, rho) grid; nan where
+    beta <= 1. A negative entry would be a parameter set where freer trade raises the South's productivity in the
+    DD phase, the case Result 5 says occurs for small rho."""
+    out = np.full((len(sigmas), len(rhos)), np.nan)
+    for i, sg in enumerate(sigmas):
+        for j, rh in enumerate(rhos):
+            if rh / (sg - 1) <= 1:
+                continue
+            p = Params(sigma=float(sg), rho=float(rh), s_E=s_E)
+            pp, ps = phi_partition(p), phi_sustain(p)
+            out[i, j] = min(dphi(lambda z, p=p: productivity_entry(p, z)[1], x) for x in _grid(pp, ps, n))
+    return out
+
+
 # --------------------------------------------------------------------------------------------- general case
-def _relocate_step(p: Params, phi, B, Bs, Jc, mS, mR, dt_over_gamma) -> int:
+def _relocate_step(p: Params, phi, B, Bs, Delta, Delta_star, Jc, mS, mR, dt_over_gamma) -> int:
     """One step of the appendix's relocation process (eq. 27 and the condition v[a'] = gamma x-dot).
 
     Gains are eqs. (13)-(14) at the current B, B*: v_X = u (1-phi)(B-B*) for Southern exporters (phi u B >= f),
@@ -497,6 +625,7 @@ def _relocate_step(p: Params, phi, B, Bs, Jc, mS, mR, dt_over_gamma) -> int:
     solves X = dt c/gamma with c the gain of the marginal mover: X = max_k min(C_k, dt v_k/gamma) over cells
     sorted by gain (C_k their cumulative mass). Updates mS, mR in place. Returns 1 if, at this date, the cells
     ranked by gain are not ranked by efficiency (the movers would not be the most efficient), else 0.
+    Within a step the moved mass is capped where B = B* would be crossed (an explicit step would overshoot).
     """
     u = Jc
     v = np.where(phi * u * B >= p.f, u * (1 - phi) * (B - Bs), u * (B - (1 - phi) * Bs) - p.f)
@@ -507,6 +636,17 @@ def _relocate_step(p: Params, phi, B, Bs, Jc, mS, mR, dt_over_gamma) -> int:
     order = idx[np.argsort(-v[idx], kind="stable")]
     C = np.cumsum(mS[order])
     X = float(np.max(np.minimum(C, dt_over_gamma * v[order])))
+    # do not overshoot the location condition within a step: with export status fixed, s Delta* - (1-s) Delta
+    # (>= 0 iff B >= B*) is linear in the moved masses; cap X where it reaches zero
+    s = p.s_E
+    xN, xS = phi * u * Bs >= p.f, phi * u * B >= p.f
+    gap = s * Delta_star - (1 - s) * Delta
+    c = u[order] * (s * (phi * xN[order] - 1) - (1 - s) * (1 - phi * xS[order]))  # d gap / d moved mass (< 0)
+    G = gap + np.cumsum(c * mS[order])
+    if G[-1] < 0:
+        k = int(np.argmax(G < 0))
+        prev = gap if k == 0 else G[k - 1]
+        X = min(X, (C[k - 1] if k else 0.0) + prev / -c[k])
     take = np.clip(X - np.concatenate([[0.0], C[:-1]]), 0.0, mS[order])
     mS[order] -= take
     mR[order] += take
@@ -607,7 +747,7 @@ def simulate_transition(p: Params, phi0: float = 0.0, phi1: float | None = None,
     record(0, B, Bs)
     for i in range(1, nsteps + 1):
         if relocation:
-            violations += _relocate_step(p, phi, B, Bs, Jc, mS, mR, dt / gamma_r)
+            violations += _relocate_step(p, phi, B, Bs, s / B, (1 - s) / Bs, Jc, mS, mR, dt / gamma_r)
         if entry_exit:
             for which in ("N", "S"):
                 BL, BO = (B, Bs) if which == "N" else (Bs, B)
