@@ -121,6 +121,14 @@ def _vcov_arg(vcov):
     raise ValueError(f"vcov must be 'hetero', 'cluster:<var>[+<var>]' or a tuple of cluster variables, got {vcov!r}")
 
 
+def _cluster_vars(vcov) -> list[str]:
+    if isinstance(vcov, (tuple, list)):
+        return list(vcov)
+    if isinstance(vcov, str) and vcov.startswith("cluster:"):
+        return vcov.split(":", 1)[1].split("+")
+    return []
+
+
 def _vcov_name(vcov) -> str:
     return vcov if isinstance(vcov, str) else "cluster:" + "+".join(vcov)
 
@@ -153,8 +161,7 @@ def ppml(
     if not 0 < tol < 1:
         raise ValueError(f"tol must be in (0, 1), got {tol}")
     used = [depvar, *regressors, *fe]
-    if isinstance(vcov, (tuple, list)):
-        used += [v for v in vcov if v not in used]
+    used += [v for v in _cluster_vars(vcov) if v not in used]
     _check_columns(data, used)
     frame = data[list(dict.fromkeys(used))]
     n_input = len(frame)
