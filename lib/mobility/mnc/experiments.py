@@ -184,3 +184,61 @@ def family(directions, params: Params | None = None) -> dict:
 
 
 assert set(REGIMES) == {c[0] for c in COLUMNS.values()}
+
+
+#: Table 5 rows that the "migration only" column reports at the second member of the family (see COLUMNS)
+MASS_ROWS = frozenset({
+    "migrants_low_usa_to_canada", "migrants_low_canada_to_usa", "bilaterality_low",
+    "migrants_high_usa_to_canada", "migrants_high_canada_to_usa", "bilaterality_high",
+    "mass_local_usa", "mass_local_canada",
+})
+
+TABLE5_COLUMNS = ("autarky", "migration", "mnc", "migration_mnc")
+TABLE5_TITLES = {"autarky": "Autarky", "migration": "Migration only", "mnc": "MNCs only",
+                 "migration_mnc": "Migration & MNCs"}
+
+
+def table5_values(T: dict) -> dict:
+    """Flatten :func:`table5` into results keys ``mnc.table5.<column>.<row>`` (finite cells only); the
+    migration-only column takes the rows of :data:`MASS_ROWS` from the ``migration_masses`` member."""
+    out = {}
+    for col in TABLE5_COLUMNS:
+        for row, _ in TABLE5_ROWS:
+            src = "migration_masses" if (col == "migration" and row in MASS_ROWS) else col
+            v = T[src][row]
+            if np.isfinite(v):
+                out[f"mnc.table5.{col}.{row}"] = float(v)
+    return out
+
+
+def table4_values(T: dict) -> dict:
+    """Table 4 as results keys ``mnc.table4.<country>_<skill>.<local_mnc|foreign_mnc|local_no_mnc>``."""
+    out = {}
+    for country in ("usa", "canada"):
+        for skill in ("high", "low"):
+            out[f"mnc.table4.{country}_{skill}.local_mnc"] = T["migration_mnc"][f"share_{skill}_local_{country}"]
+            out[f"mnc.table4.{country}_{skill}.foreign_mnc"] = T["migration_mnc"][f"share_{skill}_foreign_{country}"]
+            out[f"mnc.table4.{country}_{skill}.local_no_mnc"] = T["migration"][f"share_{skill}_local_{country}"]
+    return out
+
+
+def published(prefix: str = "mnc.") -> dict:
+    """Published numbers from ``data/targets/mnc.csv`` (the one transcription of the paper): key → Target."""
+    from mobility import scorecard
+
+    return {t.key: t for t in scorecard.load_targets() if t.key.startswith(prefix)}
+
+
+def comparison(ours: dict, prefix: str) -> "pd.DataFrame":  # noqa: F821
+    """Published beside ours for the targets under ``prefix``: columns paper, ours, difference, status."""
+    import pandas as pd
+
+    rows = []
+    for key, t in published(prefix).items():
+        v = ours.get(key)
+        diff = (v - t.published) if (v is not None and t.numeric) else None
+        within = diff is not None and abs(diff) <= t.tolerance + 1e-12
+        status = t.status or ("reproduced" if within else ("missing" if v is None else "outside tolerance"))
+        rows.append({"key": key.removeprefix(prefix), "paper": t.published, "ours": v, "difference": diff,
+                     "tolerance": t.tolerance, "status": status})
+    return pd.DataFrame(rows).set_index("key")

@@ -42,9 +42,9 @@ __all__ = [
 TOL = 1e-10
 
 #: Anchors X = u^{2,2} for the regimes without MNCs that match Table 5 (see module docstring):
-#: "autarky" matches Canada's autarky real wages; the "migration" column mixes two members of the family
+#: "autarky" matches Canada's autarky mass of firms (and, to the printed precision, all but its low-skilled real wage); the "migration" column mixes two members of the family
 #: (real wages / GDP / Table 4 at ``migration``; masses / migrant stocks / bilaterality at ``migration_masses``).
-PAPER_ANCHORS = {"autarky": 6.5313, "migration": 9.4267, "migration_masses": 9.0587}
+PAPER_ANCHORS = {"autarky": 6.5353, "migration": 9.4267, "migration_masses": 9.0587}
 
 _NAME = {0: "1", 1: "2"}
 
