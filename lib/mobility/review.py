@@ -402,7 +402,9 @@ def pool_stated(studies: list[Study], unit: str, outcome: str | None = None) -> 
 # --------------------------------------------------------------------------------------------------- tables
 def table_comparison(studies: list[Study], tables: pd.DataFrame, table: str) -> pd.DataFrame:
     """The review's Table 1 or 2 as printed (rows = statistics, columns = direction/flow) beside what the
-    catalogue gives for the same cell (``catalogue`` rows: named studies, and how many state an elasticity)."""
+    catalogue gives for the same cell: the studies the review names, the difference from the printed number of
+    studies, and how many of the named studies come with a stated elasticity (none: so the catalogue cannot
+    recompute the average, max, min or median)."""
     if table not in TABLE_LEVEL:
         raise ValueError(f"table={table!r}: must be one of {list(TABLE_LEVEL)}")
     printed = tables[tables["table"] == table].set_index(["direction", "flow"])
@@ -412,6 +414,7 @@ def table_comparison(studies: list[Study], tables: pd.DataFrame, table: str) -> 
         "Average": printed["average"], "Max.": printed["max"], "Min.": printed["min"],
         "Median": printed["median"], "Number of studies": printed["number_of_studies"],
         "Catalogue: studies the review names": ours["number_of_studies"],
+        "Difference (catalogue − printed)": ours["number_of_studies"] - printed["number_of_studies"],
         "Catalogue: of which with a stated elasticity": ours["with_elasticity"],
     }
     out = pd.DataFrame({name: series.reindex(columns) for name, series in rows.items()}).T
@@ -449,7 +452,7 @@ def plot_factors(ax, factors: dict | None = None) -> None:
     ax.text(*centre, FIGURE3_OUTCOME, ha="center", va="center", fontsize=10, fontweight="bold",
             bbox=dict(boxstyle="round,pad=0.6", fc="#f2f2f2", ec="#222222", lw=1.2))
     spots = [(0.2, 0.76), (0.8, 0.76), (0.2, 0.2), (0.8, 0.2)]
-    for (title, items), (x, y), colour in zip(factors.items(), spots, plotting.PALETTE):
+    for (title, items), (x, y), colour in zip(factors.items(), spots, plotting.PALETTE, strict=False):
         box = ax.text(x, y, "\n".join("• " + item for item in items), ha="center", va="center", fontsize=9,
                       linespacing=1.4, multialignment="left",
                       bbox=dict(boxstyle="round,pad=0.6", fc="white", ec=colour, lw=1.6))
@@ -486,7 +489,7 @@ def plot_studies_by_year(ax, studies: list[Study]) -> None:
     counts_ = year_groups(studies)
     bottom = np.zeros(len(counts_))
     colours = plotting.PALETTE[:3] + ["#999999", "#dddddd"]
-    for name, colour in zip(YEAR_GROUPS, colours):
+    for name, colour in zip(YEAR_GROUPS, colours, strict=True):
         ax.bar(counts_.index, counts_[name].to_numpy(), bottom=bottom, color=colour, width=0.85, label=name,
                edgecolor="white", linewidth=0.3)
         bottom += counts_[name].to_numpy()
@@ -507,16 +510,16 @@ def plot_forest(axes, studies: list[Study]) -> list[str]:
     if len(axes) != len(units):
         raise ValueError(f"axes: need {len(units)} panels (one per unit {units}); got {len(axes)}")
     outcomes = list(dict.fromkeys(est["outcome"]))
-    for ax, unit in zip(axes, units):
+    for ax, unit in zip(axes, units, strict=True):
         sub = est[est["unit"] == unit].reset_index(drop=True)
         y = np.arange(len(sub))[::-1]
-        for yi, (_, row) in zip(y, sub.iterrows()):
+        for yi, (_, row) in zip(y, sub.iterrows(), strict=True):
             colour = plotting.PALETTE[outcomes.index(row["outcome"]) % len(plotting.PALETTE)]
             upper = "up to" in row["measures"]
             ax.plot(row["estimate"], yi, marker="<" if upper else "D", color=colour, ms=7, ls="none")
             ax.annotate(f"{row['estimate']:g}" + (" (upper bound)" if upper else ""), (row["estimate"], yi),
                         xytext=(6, 0), textcoords="offset points", va="center", fontsize=8)
-        ax.set_yticks(y, [f"{lab}\n{out}" for lab, out in zip(sub["label"], sub["outcome"])], fontsize=8)
+        ax.set_yticks(y, [f"{lab}\n{out}" for lab, out in zip(sub["label"], sub["outcome"], strict=True)], fontsize=8)
         ax.set_title(unit, fontsize=9, loc="left")
         ax.axvline(0, color="#222222", lw=0.8)
         hi = float(sub["estimate"].max())
