@@ -9,7 +9,7 @@ JOBS ?= 2
 MOBILITY_DATA_DIR ?= $(abspath $(wildcard ../shared/data/gravity))
 export MOBILITY_DATA_DIR
 
-.PHONY: book test figures smoke clean venv lock inventory readme bench help
+.PHONY: book test figures smoke clean venv lock inventory readme bench help browser-deps
 
 help:
 	@echo "make book      set up .venv, run the variants, build the HTML book in _build/html"
@@ -37,8 +37,15 @@ book: $(STAMP)
 	$(PY) -m mobility variants run --jobs $(JOBS)
 	$(PY) -m mobility book build
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(PY) -m pytest
+
+# Debian's chromium for the real-browser tests (never a downloaded browser). Best effort: without root or the
+# Debian registry the browser tests are skipped with that reason, not passed.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; } || \
+	  echo "warning: chromium is not installed and could not be installed; browser tests will be skipped"
 
 smoke: $(STAMP)
 	$(PY) -m mobility smoke --jobs $(JOBS)

@@ -20,6 +20,8 @@ def test_evaluate_statuses(tmp_path, monkeypatch):
     monkeypatch.setenv("MOBILITY_ROOT", str(tmp_path))
     (tmp_path / "book" / "demo").mkdir(parents=True)
     (tmp_path / "book" / "demo" / "page.md").write_text("# p")
+    (tmp_path / "book" / "intro.md").write_text("# i")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: book/demo/page\n")
     d = write(tmp_path, (
         "demo.t.a,Table 1,0.85,0.00005,,,\n"
         "demo.t.b,Table 1,1.0,0.05,,,\n"

@@ -154,15 +154,25 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def _link(where: str) -> str:
+def _toc_docs() -> set[str]:
+    from .book import toc_pages  # book imports this module
+
+    book_dir = paths.root() / "book"
+    try:
+        return {p.relative_to(book_dir).with_suffix("").as_posix() for p in toc_pages()}
+    except (FileNotFoundError, ValueError):
+        return set()
+
+
+def _link(where: str, docs: set[str]) -> str:
     """A MyST link from book/replication.md to ``where`` (``book/<page>[#anchor]``); plain text while the page
-    does not exist yet (a link to a missing page would fail the build)."""
+    is not in the table of contents (a link to a page that is not built would fail the build)."""
     if not where:
         return ""
     doc, _, anchor = where.partition("#")
     rel = doc.removeprefix("book/").removesuffix(".md")
     label = f"{Path(rel).name}{'#' + anchor if anchor else ''}"
-    if not (paths.root() / "book" / f"{rel}.md").is_file():
+    if rel not in docs:
         return label
     return f"[{label}]({rel}.md{'#' + anchor if anchor else ''})"
 
@@ -182,6 +192,7 @@ def render(rows: list[Row], results_note: str = "") -> str:
     if results_note:
         lines += [results_note, ""]
     chapters = sorted({r.target.chapter for r in rows})
+    docs = _toc_docs()
     lines += ["## Summary", "", "| chapter | reproduced | outside tolerance | missing | not reproducible | total |",
               "|---|---:|---:|---:|---:|---:|"]
     for ch in chapters:
@@ -195,7 +206,7 @@ def render(rows: list[Row], results_note: str = "") -> str:
         for r in (r for r in rows if r.target.chapter == ch):
             t = r.target
             cells = [f"`{t.key}`", t.source, _fmt(t.published), _fmt(r.ours),
-                     _fmt(r.difference), _fmt(t.tolerance), f"**{r.status}**", _link(t.where), t.note]
+                     _fmt(r.difference), _fmt(t.tolerance), f"**{r.status}**", _link(t.where, docs), t.note]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

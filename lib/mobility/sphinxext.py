@@ -83,8 +83,39 @@ def _outdated(app, env, added, changed, removed):
     return stale
 
 
+#: MathJax 3 served from the book itself (no CDN: the book must render offline and in the browser tests).
+#: The files come from the pinned PyPI package django-static-mathjax (MathJax 3.2.2, Apache-2.0).
+MATHJAX_FILES = ("tex-chtml-full.js", "output/chtml/fonts/woff-v2")
+
+
+def _mathjax_dir() -> Path:
+    import mathjax  # django-static-mathjax
+
+    return Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+
+
+def _config_inited(app, config):
+    config.mathjax_path = "mathjax/tex-chtml-full.js"
+
+
+def _copy_mathjax(app, exception):
+    import shutil
+
+    if exception is not None or app.builder.format != "html":
+        return
+    src, dst = _mathjax_dir(), Path(app.outdir) / "_static" / "mathjax"
+    for rel in MATHJAX_FILES:
+        if (src / rel).is_dir():
+            shutil.copytree(src / rel, dst / rel, dirs_exist_ok=True)
+        else:
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src / rel, dst / rel)
+
+
 def setup(app):
     _wrap_reader()
+    app.connect("config-inited", _config_inited)
+    app.connect("build-finished", _copy_mathjax)
     app.connect("source-read", _source_read)
     app.connect("env-get-outdated", _outdated)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
