@@ -387,3 +387,11 @@ def test_transition_is_deterministic_and_validates():
     with pytest.raises(ValueError, match="cells"):
         r.simulate_transition(p, cells=5)
     assert math.isfinite(a.welfare_south[-1])
+
+
+@pytest.mark.parametrize("kw", SETS)
+def test_thresholds_by_root_finding_equal_text_formulas(kw):
+    p = P(**kw)
+    t = r.thresholds_by_root_finding(p)
+    assert t["phi_p"] == pytest.approx((1 - p.s_E) / p.s_E, abs=1e-10)
+    assert t["phi_s"] == pytest.approx(((1 - p.s_E) / p.s_E) ** (1 / p.beta), abs=1e-10)

@@ -42,7 +42,7 @@ __all__ = [
     "autarky", "hft", "hme_derivative", "phi_partition", "phi_sustain", "phi_sustain_frozen",
     "export_ratio", "initial_gains", "frozen", "entry", "productivity", "weights_hft",
     "welfare_south", "welfare_ratio", "special_case_derivative", "footnote11_dlnwx", "dphi", "sweep",
-    "productivity_hft", "productivity_frozen", "productivity_entry", "check_results", "phase_points", "result5_scan",
+    "deltas", "thresholds_by_root_finding", "productivity_hft", "productivity_frozen", "productivity_entry", "check_results", "phase_points", "result5_scan",
     "Transition", "simulate_transition",
 ]
 
@@ -208,6 +208,33 @@ def phi_sustain(p: Params) -> float:
     Exact for the entry/exit stage, where the ratio of cut-offs a_X/a_D = phi**(1/(sigma-1)) holds; with the firm
     stock frozen the sustain point is :func:`phi_sustain_frozen`. It is also where s_n of (9) reaches 1."""
     return phi_partition(p) ** (1 / p.beta)
+
+
+def deltas(p: Params, phi, a_D, a_X, a_R, n_w, s_n):
+    """Competition indices Delta = n m-bar of the North and the South from the firm positions (eqs. 15 and 19):
+    North-owned firms (mass s_n n_w) on [0, a_D] in the North, Southern firms on [0, a_R] relocated North, the rest
+    in the South; firms below a_X export (imports weighted by phi). Returns (Delta, Delta*)."""
+    aRX = _min(a_R, a_X)
+    aXR = a_X if _re(a_X) >= _re(a_R) else a_R
+    J = lambda a: _J(p, a, a_D)  # noqa: E731
+    north = s_n * J(a_D) + (1 - s_n) * (J(a_R) + phi * (J(aXR) - J(a_R)))
+    south = (1 - s_n) * (J(a_D) - J(a_R)) + phi * (s_n * J(a_X) + (1 - s_n) * J(aRX))
+    return n_w * north, n_w * south
+
+
+def thresholds_by_root_finding(p: Params) -> dict:
+    """phi_P and phi_S found numerically from the definitions, not from the closed forms: with the cut-offs of
+    (21)-(22), phi_P is the phi at which the location condition B = B* holds with exactly the exporters moved
+    (a_R = a_X), phi_S the phi at which it holds with every Southern firm moved (a_R = a_D); B and B* come from
+    :func:`deltas`. Compare with :func:`phi_partition` and :func:`phi_sustain` (the text's formulas)."""
+    def gap(phi, full):
+        e = hft(p, phi)  # the cut-offs (22) equal those of (9)
+        a_R = e["a_D"] if full else e["a_X"]
+        D, Ds = deltas(p, phi, e["a_D"], e["a_X"], a_R, 1.0, p.s_E)
+        return p.s_E / D - (1 - p.s_E) / Ds
+
+    return {"phi_p": brentq(lambda x: gap(x, False), 1e-9, 1 - 1e-12, xtol=1e-15),
+            "phi_s": brentq(lambda x: gap(x, True), 1e-9, 1 - 1e-12, xtol=1e-15)}
 
 
 # --------------------------------------------------------------------------------------------- export cut-off
