@@ -231,10 +231,10 @@ def thresholds_by_root_finding(p: Params) -> dict:
         e = hft(p, phi)  # the cut-offs (22) equal those of (9)
         a_R = e["a_D"] if full else e["a_X"]
         D, Ds = deltas(p, phi, e["a_D"], e["a_X"], a_R, 1.0, p.s_E)
-        return p.s_E / D - (1 - p.s_E) / Ds
+        return (p.s_E * Ds - (1 - p.s_E) * D) / _J(p, a_R, e["a_D"])  # sign of B - B*, scaled
 
-    return {"phi_p": brentq(lambda x: gap(x, False), 1e-9, 1 - 1e-12, xtol=1e-15),
-            "phi_s": brentq(lambda x: gap(x, True), 1e-9, 1 - 1e-12, xtol=1e-15)}
+    return {"phi_p": brentq(lambda x: gap(x, False), 1e-6, 1 - 1e-12, xtol=1e-15),
+            "phi_s": brentq(lambda x: gap(x, True), 1e-6, 1 - 1e-12, xtol=1e-15)}
 
 
 # --------------------------------------------------------------------------------------------- export cut-off
