@@ -233,8 +233,16 @@ def thresholds_by_root_finding(p: Params) -> dict:
         D, Ds = deltas(p, phi, e["a_D"], e["a_X"], a_R, 1.0, p.s_E)
         return (p.s_E * Ds - (1 - p.s_E) * D) / _J(p, a_R, e["a_D"])  # sign of B - B*, scaled
 
-    return {"phi_p": brentq(lambda x: gap(x, False), 1e-6, 1 - 1e-12, xtol=1e-15),
-            "phi_s": brentq(lambda x: gap(x, True), 1e-6, 1 - 1e-12, xtol=1e-15)}
+    def root(full):
+        # bracket by scanning down from phi = 1 (near 0 the gap is below rounding: it scales like phi**beta)
+        grid = np.linspace(1 - 1e-9, 1e-3, 1000)
+        vals = [gap(x, full) for x in grid]
+        for k in range(1, len(grid)):
+            if vals[k - 1] * vals[k] <= 0:
+                return brentq(lambda x: gap(x, full), grid[k], grid[k - 1], xtol=1e-15)
+        raise RelocationSolveError("no sign change of B - B* on (0.001, 1)", min(abs(v) for v in vals))
+
+    return {"phi_p": root(False), "phi_s": root(True)}
 
 
 # --------------------------------------------------------------------------------------------- export cut-off
