@@ -13,6 +13,19 @@ def test_targets_parse():
     assert targets, "data/targets/ has no targets"
 
 
+def test_every_target_says_where_it_appears():
+    docs = scorecard._toc_docs()
+    bad = []
+    for t in scorecard.load_targets():
+        doc, _, anchor = t.where.partition("#")
+        rel = doc.removeprefix("book/").removesuffix(".md")
+        if rel not in docs:
+            bad.append(f"{t.key}: where={t.where!r} is not a page in _toc.yml")
+        elif anchor and not scorecard.anchor_defined(rel, anchor):
+            bad.append(f"{t.key}: page book/{rel}.md defines no target ({anchor})= for where={t.where!r}")
+    assert not bad, "\n".join(bad[:30])
+
+
 @pytest.mark.slow
 def test_every_target_reproduced_or_explained(quick_build):
     values = results.load_all(quick_build["results"])

@@ -105,7 +105,7 @@ def _jupyter_book(log: Path, quick: bool) -> int:
         for line in proc.stdout:
             fh.write(line)
             if re.search(r"(WARNING|ERROR|Executing notebook|Traceback|Error:|build succeeded|build finished|failed)",
-                         line):
+                         line) and "[IPKernelApp]" not in line:
                 sys.stdout.write(line)
         return proc.wait()
 
