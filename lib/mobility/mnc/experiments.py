@@ -242,3 +242,17 @@ def comparison(ours: dict, prefix: str) -> "pd.DataFrame":  # noqa: F821
         rows.append({"key": key.removeprefix(prefix), "paper": t.published, "ours": v, "difference": diff,
                      "tolerance": t.tolerance, "status": status})
     return pd.DataFrame(rows).set_index("key")
+
+
+def count_equilibria(fam: dict, anchor: float) -> int:
+    """How many members of a traced :func:`family` have anchor X = ``anchor`` (sign changes of X(h) − X)."""
+    d = np.sign(fam["anchor"] - anchor)
+    return int(np.sum(d[1:] != d[:-1]))
+
+
+def folds(fam: dict) -> np.ndarray:
+    """The anchors at which the traced family turns back (local extrema of X along the family)."""
+    X = fam["anchor"]
+    dx = np.diff(X)
+    idx = np.nonzero(np.sign(dx[1:]) != np.sign(dx[:-1]))[0] + 1
+    return X[idx]
