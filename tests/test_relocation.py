@@ -395,3 +395,18 @@ def test_thresholds_by_root_finding_equal_text_formulas(kw):
     t = r.thresholds_by_root_finding(p)
     assert t["phi_p"] == pytest.approx((1 - p.s_E) / p.s_E, abs=1e-10)
     assert t["phi_s"] == pytest.approx(((1 - p.s_E) / p.s_E) ** (1 / p.beta), abs=1e-10)
+
+
+@pytest.mark.parametrize("stage", ["hft", "entry", "frozen"])
+def test_production_weights_integrate_to_a_bar(stage):
+    p = P()
+    for phi in (0.3, 0.75):
+        e = r.hft(p, phi) if stage == "hft" else (r.entry if stage == "entry" else r.frozen)(p, phi)
+        target = (r.productivity_hft if stage == "hft" else
+                  r.productivity_entry if stage == "entry" else r.productivity_frozen)(p, phi)
+        a_D = e["a_D"] if stage == "hft" else e.a_D
+        for i in (0, 1):
+            val = quad(lambda a: r.production_weights(p, e, a)[i] * a ** (1 - p.sigma + p.rho), 0, a_D,
+                       points=[e["a_X"] if stage == "hft" else e.a_X] + ([] if stage == "hft" else [e.a_R]),
+                       limit=200)[0]
+            assert val == pytest.approx(target[i], rel=1e-8)

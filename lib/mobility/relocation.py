@@ -42,7 +42,7 @@ __all__ = [
     "autarky", "hft", "hme_derivative", "phi_partition", "phi_sustain", "phi_sustain_frozen",
     "export_ratio", "initial_gains", "frozen", "entry", "productivity", "weights_hft",
     "welfare_south", "welfare_ratio", "special_case_derivative", "footnote11_dlnwx", "dphi", "sweep",
-    "deltas", "thresholds_by_root_finding", "productivity_hft", "productivity_frozen", "productivity_entry", "check_results", "phase_points", "result5_scan",
+    "deltas", "thresholds_by_root_finding", "production_weights", "productivity_hft", "productivity_frozen", "productivity_entry", "check_results", "phase_points", "result5_scan",
     "Transition", "simulate_transition",
 ]
 
@@ -184,7 +184,7 @@ def hft(p: Params, phi=None) -> dict:
     corner = _re(phi) >= _re(phi_sustain(p))
     s_n = 1.0 if corner else p.s_E + pb * (2 * p.s_E - 1) / (1 - pb)
     return {"a_D": a_D, "a_X": phi ** (1 / (p.sigma - 1)) * a_D, "n_w": (p.beta - 1) / (p.beta * p.f * (1 + pb)),
-            "s_n": s_n, "B": p.f * a_D ** (p.sigma - 1), "corner": corner}
+            "s_n": s_n, "B": p.f * a_D ** (p.sigma - 1), "corner": corner, "phi": phi}
 
 
 def hme_derivative(p: Params, phi=None):
@@ -473,6 +473,28 @@ def productivity_entry(p: Params, phi=None) -> tuple:
     """Eqs. (23)-(24) in the relocation-then-entry equilibrium (the case of the sigma = rho = 2 example)."""
     phi = _phi(p, phi)
     return _prod_of(p, entry(p, phi), phi)
+
+
+def production_weights(p: Params, e, a) -> tuple:
+    """Weights w(a) with a-bar = int_0^{a_D} w(a) a**(1-sigma+rho) da, North and South (Figures 2 and 5).
+
+    ``e`` is an :class:`Equilibrium` (or the dict of :func:`hft`, read with a_R = 0). w is rho times the number
+    of production slots of type a (native firms, relocated firms; exporters count 1+phi) over a_D**rho times the
+    denominator of (10)/(23)-(24); it is a step function of a. Returns arrays (w_N, w_S)."""
+    if isinstance(e, dict):
+        a_D, a_X, a_R, s_n, phi = e["a_D"], e["a_X"], 0.0, e["s_n"], e["phi"]
+    else:
+        a_D, a_X, a_R, s_n, phi = e.a_D, e.a_X, e.a_R, e.s_n, e.phi
+    a = np.asarray(a, float)
+    mult = np.where(a < a_X, 1 + phi, 1.0) * (a < a_D)
+    north = (s_n + (1 - s_n) * (a < a_R)) * mult
+    south = (1 - s_n) * (a >= a_R) * mult
+    aRX = min(a_R, a_X)
+    J = lambda x: _J(p, x, a_D)  # noqa: E731
+    tpN = s_n * (J(a_D) + phi * J(a_X)) + (1 - s_n) * (J(a_R) + phi * J(aRX))
+    tpS = (1 - s_n) * ((J(a_D) - J(a_R)) + phi * (J(a_X) - J(aRX)))
+    scale = p.rho / a_D**p.rho
+    return scale * north / tpN, (scale * south / tpS if tpS > 0 else np.full_like(a, np.nan))
 
 
 def weights_hft(p: Params, phi=None) -> dict:
