@@ -406,7 +406,7 @@ def test_production_weights_integrate_to_a_bar(stage):
                   r.productivity_entry if stage == "entry" else r.productivity_frozen)(p, phi)
         a_D = e["a_D"] if stage == "hft" else e.a_D
         for i in (0, 1):
-            val = quad(lambda a: r.production_weights(p, e, a)[i] * a ** (1 - p.sigma + p.rho), 0, a_D,
+            val = quad(lambda a, e=e, i=i: r.production_weights(p, e, a)[i] * a ** (1 - p.sigma + p.rho), 0, a_D,
                        points=[e["a_X"] if stage == "hft" else e.a_X] + ([] if stage == "hft" else [e.a_R]),
                        limit=200)[0]
             assert val == pytest.approx(target[i], rel=1e-8)
