@@ -281,3 +281,31 @@ def test_malformed_stated_numbers(tmp_path, old, new, column):
     path = _write(tmp_path, text.replace(old, new, 1), "stated_numbers.csv")
     with pytest.raises(review.CatalogueError, match=rf"line \d+, column {column}"):
         review.load_stated_numbers(path)
+
+
+# --------------------------------------------------------------------------- figures and the comparison table
+def test_year_groups_and_comparison(studies, tables):
+    years = review.year_groups(studies)
+    assert int(years.to_numpy().sum()) == len(studies)
+    assert list(years.columns) == list(review.YEAR_GROUPS)
+    comp = review.table_comparison(studies, tables, "table2")
+    assert comp.loc["Number of studies", ("immigration", "exports")] == 23
+    diff = comp.loc["Difference (catalogue − printed)"]
+    named = comp.loc["Catalogue: studies the review names"]
+    assert (diff == named - comp.loc["Number of studies"]).all()
+
+
+def test_figure_functions_check_their_axes(studies):
+    import matplotlib.pyplot as plt
+    from mobility import plotting
+
+    fig, ax = plotting.figure()
+    with pytest.raises(ValueError, match="four boxes"):
+        review.plot_factors(ax, {"a": ("b",)})
+    with pytest.raises(ValueError, match="need 4 panels"):
+        review.plot_forest([ax], studies)
+    review.plot_factors(ax)
+    drawn = "\n".join(t.get_text() for t in ax.texts)
+    for title, items in review.FIGURE3.items():
+        assert title in drawn and all(item in drawn for item in items), title
+    plt.close(fig)

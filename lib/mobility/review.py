@@ -12,6 +12,10 @@ migration–internationalization nexus, its Tables 1–2, and summaries of both.
 - :func:`pool` combines estimates with standard errors by inverse-variance fixed effects and DerSimonian–Laird
   random effects; :func:`pool_stated` applies it to the estimates the review states, which come without standard
   errors (so it reports that pooling is impossible and gives the equal-weight mean and median instead).
+- :func:`table_comparison` sets a printed table beside the catalogue's cells; :func:`load_stated_numbers` reads
+  the numbers the review states in its prose (counts of studies, summary elasticities).
+- Figures: :func:`plot_factors` (the review's Figure 3, :data:`FIGURE3`), :func:`plot_studies_by_year` and
+  :func:`plot_forest` (the firm-level estimates of section 3.4).
 
 The review prints no equations; "section 3.4" etc. below refer to its sections.
 """
@@ -31,7 +35,8 @@ from . import paths
 __all__ = [
     "CatalogueError", "Study", "STUDY_COLUMNS", "SUMMARY_COLUMNS", "ROLES", "LEVELS", "OUTCOMES", "DIRECTIONS",
     "METHODS", "BY", "TABLE_LEVEL", "STATISTICS", "load_studies", "studies_frame", "load_summary_tables", "counts",
-    "table_cells", "Pooled", "pool", "StatedPool", "pool_stated", "firm_estimates",
+    "table_cells", "Pooled", "pool", "StatedPool", "pool_stated", "firm_estimates", "table_comparison", "FIGURE3",
+    "plot_factors", "YEAR_GROUPS", "year_groups", "plot_studies_by_year", "plot_forest", "load_stated_numbers",
 ]
 
 STUDY_COLUMNS = ["bib_key", "authors", "year", "role", "level", "outcome", "direction", "countries", "period",
