@@ -229,7 +229,7 @@ def published(prefix: str = "mnc.") -> dict:
     return {t.key: t for t in scorecard.load_targets() if t.key.startswith(prefix)}
 
 
-def comparison(ours: dict, prefix: str) -> "pd.DataFrame":  # noqa: F821
+def comparison(ours: dict, prefix: str) -> pd.DataFrame:  # noqa: F821
     """Published beside ours for the targets under ``prefix``: columns paper, ours, difference, status."""
     import pandas as pd
 
@@ -256,3 +256,32 @@ def folds(fam: dict) -> np.ndarray:
     dx = np.diff(X)
     idx = np.nonzero(np.sign(dx[1:]) != np.sign(dx[:-1]))[0] + 1
     return X[idx]
+
+
+def shape(y) -> str:
+    """'increasing', 'decreasing', 'hump' (rises then falls), 'u' (falls then rises), 'flat' or
+    'non-monotone' — a description of a sampled curve for the prose."""
+    y = np.asarray(y, dtype=float)
+    d = np.diff(y)
+    scale = max(np.max(np.abs(y)), 1e-300)
+    d = d[np.abs(d) > 1e-9 * scale]
+    if d.size == 0:
+        return "flat"
+    if np.all(d > 0):
+        return "increasing"
+    if np.all(d < 0):
+        return "decreasing"
+    s = np.sign(d)
+    changes = int(np.sum(s[1:] != s[:-1]))
+    if changes == 1:
+        return "hump" if s[0] > 0 else "u"
+    return "non-monotone"
+
+
+def with_overrides(overrides: dict | None) -> Params:
+    """Table 3 parameters with ``overrides`` (a mapping name → value, e.g. from ``--set overrides=...``)."""
+    if overrides is None:
+        return Params()
+    if not isinstance(overrides, dict):
+        raise ValueError(f"overrides must be a mapping of parameter names to numbers, got {overrides!r}")
+    return Params().replace(**overrides)
