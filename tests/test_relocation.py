@@ -359,13 +359,15 @@ def test_result5_no_parameter_where_south_gains_in_dd_phase():
 # ----------------------------------------------------------------------------- general case
 def test_transition_relocation_only_converges_to_frozen_equilibrium():
     p = P(phi=0.5)
-    tr = r.simulate_transition(p, entry_exit=False, T=60.0, dt=0.1, cells=400)
+    tr = r.simulate_transition(p, entry_exit=False, T=60.0, dt=0.1, cells=400, snap_times=(1.0, 60.0))
     assert tr.order_violations == 0
     assert abs(tr.B[-1] - tr.B_star[-1]) / tr.B[-1] < 1e-3
     assert tr.a_R[-1] == pytest.approx(r.frozen(p).a_R, abs=0.005)
     # the moved share falls with a: the most efficient moved
-    m = tr.moved_share[~np.isnan(tr.moved_share)]
-    assert np.all(np.diff(m) <= 1e-12)
+    for row in tr.moved_share:
+        m = row[~np.isnan(row)]
+        assert np.all(np.diff(m) <= 1e-12)
+    assert np.nanmax(tr.moved_share[0]) == pytest.approx(1.0) and np.nanmin(tr.moved_share[-1]) == 0.0
 
 
 def test_transition_without_relocation_converges_to_hft():

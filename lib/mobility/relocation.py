@@ -723,14 +723,16 @@ class Transition:
     B: np.ndarray
     B_star: np.ndarray
     welfare_south: np.ndarray
-    moved_share: np.ndarray  # final share of each type's Southern-born firms located North (by cell)
+    moved_share: np.ndarray  # share of each type's Southern-born firms located North (by cell) at snap_times
     a_grid: np.ndarray
+    snap_times: tuple
     order_violations: int    # dates at which gains were not ranked by efficiency (see _relocate_step)
 
 
 def simulate_transition(p: Params, phi0: float = 0.0, phi1: float | None = None, gamma_r: float = 2.0,
                         gamma_e: float = 2.0, delta: float = 0.1, T: float = 150.0, dt: float = 0.05,
-                        cells: int = 300, relocation: bool = True, entry_exit: bool = True) -> Transition:
+                        cells: int = 300, relocation: bool = True, entry_exit: bool = True,
+                        snap_times: tuple = (1.0, 10.0, 50.0)) -> Transition:
     """General case (Section 3.3 and appendix eqs. 27-28): relocation and entry/exit both slow.
 
     Beyond the paper (our construction, documented in the book): a discretised firm-level economy on ``cells``
@@ -774,6 +776,12 @@ def simulate_transition(p: Params, phi0: float = 0.0, phi1: float | None = None,
     nsteps = int(round(T / dt))
     out = {k: np.empty(nsteps + 1) for k in ("s_n", "location", "a_R", "n_w", "B", "B_star", "w")}
     violations = 0
+    snap_steps = [min(nsteps, int(round(t / dt))) for t in snap_times]
+    snaps = np.full((len(snap_times), K), np.nan)
+
+    def moved_share():
+        south = mS + mR
+        return np.where(south > 1e-14, mR / np.where(south > 1e-14, south, 1.0), np.nan)
 
     def markets(B, Bs):
         for _ in range(50):
@@ -821,7 +829,8 @@ def simulate_transition(p: Params, phi0: float = 0.0, phi1: float | None = None,
             mR = mR * (1 - delta * dt)
         B, Bs, xN, xS = markets(B, Bs)
         record(i, B, Bs)
-    south = mS + mR
-    moved = np.where(south > 0, mR / np.where(south > 0, south, 1.0), np.nan)
+        for j, st in enumerate(snap_steps):
+            if st == i:
+                snaps[j] = moved_share()
     return Transition(np.linspace(0, nsteps * dt, nsteps + 1), out["s_n"], out["location"], out["a_R"],
-                      out["n_w"], out["B"], out["B_star"], out["w"], moved, a_mid, violations)
+                      out["n_w"], out["B"], out["B_star"], out["w"], snaps, a_mid, tuple(snap_times), violations)
