@@ -147,7 +147,7 @@ def test_anchor_moves_no_mnc_outcomes_but_not_cutoffs():
 
 
 def test_fitted_anchors_match_constants():
-    x = calibration.fit_anchor("real_wage_low_canada", 0.8676, "autarky", bracket=(4.0, 9.0))
+    x = calibration.fit_anchor("mass_local_canada", 0.4194, "autarky", bracket=(4.0, 9.0))
     assert x == pytest.approx(PAPER_ANCHORS["autarky"], abs=1e-4)
     x = calibration.fit_anchor("mass_local_canada", 0.7109, "migration")
     assert x == pytest.approx(PAPER_ANCHORS["migration_masses"], abs=1e-4)
@@ -227,3 +227,44 @@ def test_solve_path_halves_steps():
     path = [P, P.replace(tau12=1.6, tau21=1.5)]
     out = solve_path(path)
     assert all(e.residual_norm <= TOL for e in out)
+
+
+# -- experiment helpers ---------------------------------------------------------------------------------
+def test_shape_descriptions():
+    assert experiments.shape([1, 2, 3]) == "increasing"
+    assert experiments.shape([3, 2, 1]) == "decreasing"
+    assert experiments.shape([1, 3, 2]) == "hump"
+    assert experiments.shape([3, 1, 2]) == "u"
+    assert experiments.shape([1, 1, 1]) == "flat"
+    assert experiments.shape([1, 3, 2, 4]) == "non-monotone"
+
+
+def test_overrides_and_experiment_arguments_are_validated():
+    assert experiments.with_overrides({"gamma": 20.0}).gamma == 20.0
+    with pytest.raises(ValueError, match="unknown parameter"):
+        experiments.with_overrides({"gama": 20.0})
+    with pytest.raises(ValueError, match="mapping"):
+        experiments.with_overrides([("gamma", 20.0)])
+    with pytest.raises(ValueError, match="skills"):
+        experiments.moving_cost_cut("medium", [1.0])
+    with pytest.raises(ValueError, match=">= 0"):
+        experiments.moving_cost_cut("all", [-0.5, 1.0])
+
+
+def test_table5_values_take_masses_from_the_second_member():
+    T = experiments.table5()
+    v = experiments.table5_values(T)
+    assert v["mnc.table5.migration.mass_local_canada"] == T["migration_masses"]["mass_local_canada"]
+    assert v["mnc.table5.migration.real_wage_low_canada"] == T["migration"]["real_wage_low_canada"]
+    assert "mnc.table5.autarky.mass_foreign_usa" not in v  # absent cells are not recorded
+    # every targets key of Tables 4-5 is produced by the library
+    keys = set(v) | set(experiments.table4_values(T))
+    assert set(experiments.published("mnc.table5.")) <= keys
+    assert set(experiments.published("mnc.table4.")) <= keys
+
+
+def test_moving_cost_cut_benchmark_point_is_the_benchmark():
+    out = experiments.moving_cost_cut("high", [0.8, 1.0, 1.2])
+    base = solve(P).summary()
+    assert out["real_wage_high_usa"][1] == pytest.approx(base["real_wage_high_usa"], rel=1e-10)
+    assert out["migrants_high_canada_to_usa"][0] > out["migrants_high_canada_to_usa"][1]
