@@ -327,8 +327,9 @@ def solve(params: Params, regime: str = "migration_mnc", *, anchor: float | None
         if regime != "migration" or params.quotas_binding:
             raise ValueError("direction is only for regime 'migration' without quotas")
         anchor = None
-    elif regime == "migration" and guess is None and anchor > _BRANCH_START:
-        guess = _branch_start(params, anchor, tol)
+    extra_evaluations = 0
+    if direction is None and regime == "migration" and guess is None and anchor > _BRANCH_START:
+        guess, extra_evaluations = _branch_start(params, anchor, tol)
     if params.quotas_binding and regime in ("migration", "migration_mnc"):
         if reference is None:
             reference = solve(params.unconstrained(), regime, anchor=anchor, guess=guess, tol=tol)
@@ -337,6 +338,7 @@ def solve(params: Params, regime: str = "migration_mnc", *, anchor: float | None
     layout = _Layout.build(params, regime, anchor, reference, direction)
     x0 = _guess_from(guess, layout, params) if guess is not None else _cold_guess(layout, params)
     x, norm, nfev = _root(layout, params, x0, tol, max_evaluations)
+    nfev += extra_evaluations
     if norm > tol and guess is not None:  # a poor warm start: try from scratch
         x1, n1, f1 = _root(layout, params, _cold_guess(layout, params), tol, max_evaluations)
         nfev += f1
@@ -353,14 +355,17 @@ _BRANCH_START = 6.0
 
 
 def _branch_start(params, anchor, tol):
-    """Continuation in the anchor from X = 6 (where the cold start is reliable) towards ``anchor``."""
-    prev = None
+    """Continuation in the anchor from X = 6 (where the cold start is reliable) towards ``anchor``; returns the
+    last equilibrium reached and the residual evaluations spent."""
+    prev, evaluations = None, 0
     for X in np.geomspace(_BRANCH_START, anchor, 12)[:-1]:
         try:
             prev = solve(params, "migration", anchor=float(X), guess=prev, tol=tol)
-        except EquilibriumError:
+        except EquilibriumError as err:
+            evaluations += err.iterations
             break
-    return prev
+        evaluations += prev.iterations
+    return prev, evaluations
 
 
 def _interpolate(a: Params, b: Params, w: float) -> Params:
