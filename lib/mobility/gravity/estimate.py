@@ -26,6 +26,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -168,6 +169,8 @@ def ppml(
     n_missing = int(frame.isna().any(axis=1).sum())
     if (frame[depvar].dropna() < 0).any():
         raise ValueError(f"the dependent variable {depvar!r} must be non-negative for PPML")
+    frame = frame.dropna()
+    frame, n_zero_groups = _prune_zero_groups(frame, depvar, fe)
     fml = f"{depvar} ~ {' + '.join(regressors)}" + (f" | {' + '.join(fe)}" if fe else "")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -190,7 +193,7 @@ def ppml(
             deviance=float(fit.deviance),
             maxiter=maxiter,
         )
-    n_sep = int(getattr(fit, "n_separation_na", 0) or 0)
+    n_sep = n_zero_groups + int(getattr(fit, "n_separation_na", 0) or 0)
     nobs = int(fit._N)
     coef = {k: float(v) for k, v in fit.coef().items()}
     se = {k: float(v) for k, v in fit.se().items()}
@@ -210,6 +213,27 @@ def ppml(
         pseudo_r2=float(fit._pseudo_r2),
         extra={"collinear": list(getattr(fit, "_collin_vars", []) or [])},
     )
+
+
+def _prune_zero_groups(frame: pd.DataFrame, depvar: str, fe: tuple[str, ...]) -> tuple[pd.DataFrame, int]:
+    """Drop, iteratively, observations in fixed-effect groups whose dependent variable is all zero.
+
+    This is exactly what pyfixest's ``"fe"`` separation check removes (those observations are perfectly predicted
+    by their fixed effect), done first and to a fixed point so that the costlier ``"ir"`` check runs on the much
+    smaller remaining sample (on the real panel: ~74k instead of ~290k rows, 4 s instead of 40 s).
+    """
+    keep = np.ones(len(frame), bool)
+    positive = frame[depvar].to_numpy() > 0
+    changed = bool(fe)
+    while changed:
+        changed = False
+        for f in fe:
+            idx = np.flatnonzero(keep)
+            any_pos = pd.Series(positive[idx]).groupby(frame[f].to_numpy()[idx]).transform("any").to_numpy()
+            if not any_pos.all():
+                keep[idx[~any_pos]] = False
+                changed = True
+    return frame[keep], int((~keep).sum())
 
 
 def leave_one_out_instrument(panel: pd.DataFrame, var: str = "visa") -> pd.Series:
