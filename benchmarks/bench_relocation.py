@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from mobility import relocation as rl
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -84,10 +84,15 @@ def test_solver_error_carries_residual():
     assert exc.value.residual < 0
 
 
+def test_default_innovation_cost_follows_beta():
+    p = P().with_(rho=8.0)  # f_i None: the normalisation is kept, not the old number
+    assert r.autarky(p)["a_D"] == 1.0 and p.f_I == pytest.approx(1 / 3)
+
+
 def test_default_normalises_autarky_cutoff_to_one():
     for kw in SETS:
         p = P(**kw)
-        expected = 1.0 if "f_i" not in kw else ((p.beta - 1) * p.f_i / p.f) ** (1 / p.rho)
+        expected = 1.0 if "f_i" not in kw else ((p.beta - 1) * p.f_I / p.f) ** (1 / p.rho)
         assert r.autarky(p)["a_D"] == pytest.approx(expected, rel=1e-14)
 
 
@@ -96,7 +101,7 @@ def test_default_normalises_autarky_cutoff_to_one():
 def test_autarky_against_quadrature(kw):
     p = P(**kw)
     # free entry (4) with B from the cut-off (3): int_0^aD (a**(1-s) f aD**(s-1) - f) dG = f_i
-    a_D = brentq(lambda c: profit_integral(p, p.f * c ** (p.sigma - 1), c) - p.f_i, 1e-6, 1.5, xtol=1e-15)
+    a_D = brentq(lambda c: profit_integral(p, p.f * c ** (p.sigma - 1), c) - p.f_I, 1e-6, 1.5, xtol=1e-15)
     B = p.f * a_D ** (p.sigma - 1)
     n = p.s_E / (B * Jq(p, 0, a_D, a_D))  # B = E/(n m-bar)
     au = r.autarky(p)
@@ -121,9 +126,9 @@ def test_hft_against_root_finding(kw, frac):
         D = n * Jq(p, 0, aD, aD) + phi * ns * Jq(p, 0, aXs, aDs)
         Ds = ns * Jq(p, 0, aDs, aDs) + phi * n * Jq(p, 0, aX, aD)
         fe = profit_integral(p, B, aD) + quad(lambda a: (phi * a ** (1 - p.sigma) * Bs - p.f) * p.rho
-                                              * a ** (p.rho - 1), 0, aX, epsabs=1e-14)[0] - p.f_i
+                                              * a ** (p.rho - 1), 0, aX, epsabs=1e-14)[0] - p.f_I
         fes = profit_integral(p, Bs, aDs) + quad(lambda a: (phi * a ** (1 - p.sigma) * B - p.f) * p.rho
-                                                 * a ** (p.rho - 1), 0, aXs, epsabs=1e-14)[0] - p.f_i
+                                                 * a ** (p.rho - 1), 0, aXs, epsabs=1e-14)[0] - p.f_I
         return [p.s_E / D - B, (1 - p.s_E) / Ds - Bs, fe, fes]
 
     start = [e["a_D"] * 1.03, e["a_D"] * 0.97, e["s_n"] * e["n_w"] * 1.05, (1 - e["s_n"]) * e["n_w"] * 0.95]
@@ -179,8 +184,8 @@ def test_entry_against_root_finding(kw, which):
         aX = phi ** (1 / (p.sigma - 1)) * aD
         B, Bs, res = frozen_conditions(p, phi, aX, aR, aD, N)
         fe = profit_integral(p, B, aD) + quad(lambda a: (phi * a ** (1 - p.sigma) * B - p.f) * p.rho
-                                              * a ** (p.rho - 1), 0, aX, epsabs=1e-14)[0] - p.f_i
-        return [B * aD ** (1 - p.sigma) / p.f - 1, fe / p.f_i, (B - Bs) / B]
+                                              * a ** (p.rho - 1), 0, aX, epsabs=1e-14)[0] - p.f_I
+        return [B * aD ** (1 - p.sigma) / p.f - 1, fe / p.f_I, (B - Bs) / B]
 
     z, info, ier, msg = fsolve(eqs, [e.a_D * 1.02, e.n_w * 0.97, e.a_R * 1.01], xtol=1e-13, full_output=True)
     assert ier == 1, msg

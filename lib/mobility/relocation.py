@@ -65,8 +65,8 @@ class Params:
     s_E: North's expenditure share in (1/2, 1); phi: freeness of trade in [0, 1];
     f, f_i: beachhead and innovation costs (> 0, in units of a**(1-sigma) B, see the module docstring),
     with (beta-1) f_i/f <= 1 so that the autarky cut-off does not exceed the Pareto scale a0 = 1.
-    ``f_i=None`` (default) sets f_i = f/(beta-1): the autarky cut-off is 1, the normalisation behind the paper's
-    sigma = rho = 2 example.
+    ``f_i=None`` (default) means f_i = f/(beta-1) for whatever beta (:attr:`f_I`): the autarky cut-off is 1, the
+    normalisation behind the paper's sigma = rho = 2 example.
     """
 
     sigma: float = 3.0
@@ -77,11 +77,10 @@ class Params:
     f_i: float | None = None
 
     def __post_init__(self):
-        if self.f_i is None:  # normalise the autarky cut-off to the Pareto scale: ((beta-1) f_i/f) = 1
-            b = self.rho / (self.sigma - 1) if isinstance(self.sigma, (int, float)) and self.sigma != 1 else 2.0
-            object.__setattr__(self, "f_i", self.f / (b - 1) if b > 1 and isinstance(self.f, (int, float)) else 1.0)
         for name in ("sigma", "rho", "s_E", "phi", "f", "f_i"):
             v = getattr(self, name)
+            if name == "f_i" and v is None:
+                continue
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ValueError(f"{name} must be a finite number, got {v!r}")
         if not self.sigma > 1:
@@ -98,13 +97,18 @@ class Params:
         _check_phi(self.phi)
         if not self.f > 0:
             raise ValueError(f"f (beachhead cost) must be > 0, got {self.f}")
-        if not self.f_i > 0:
+        if self.f_i is not None and not self.f_i > 0:
             raise ValueError(f"f_i (innovation cost) must be > 0, got {self.f_i}")
-        if (self.beta - 1) * self.f_i / self.f > 1 + 1e-12:
+        if (self.beta - 1) * self.f_I / self.f > 1 + 1e-12:
             raise ValueError(
                 f"f_i must be <= f/(beta-1) = {self.f / (self.beta - 1):.6g} so that the autarky cut-off "
                 f"((beta-1) f_i/f)**(1/rho) is at most the Pareto scale a0 = 1; got f_i={self.f_i}"
             )
+
+    @property
+    def f_I(self) -> float:
+        """The innovation cost in use: ``f_i``, or f/(beta-1) when ``f_i`` is None (autarky cut-off = 1)."""
+        return self.f / (self.beta - 1) if self.f_i is None else self.f_i
 
     @property
     def beta(self) -> float:
@@ -161,7 +165,7 @@ def autarky(p: Params) -> dict:
     Solution (6): a_D**rho = (beta-1) f_i/f and n = E (beta-1)/(beta f); world mass n_w = (beta-1)/(beta f).
     The cut-off does not depend on market size, so both nations share it and s_n = s_E.
     """
-    a_D = ((p.beta - 1) * p.f_i / p.f) ** (1 / p.rho)
+    a_D = ((p.beta - 1) * p.f_I / p.f) ** (1 / p.rho)
     n_w = (p.beta - 1) / (p.beta * p.f)
     return {"a_D": a_D, "n_w": n_w, "n": p.s_E * n_w, "n_star": (1 - p.s_E) * n_w, "B": p.f * a_D ** (p.sigma - 1)}
 
@@ -820,7 +824,7 @@ def simulate_transition(p: Params, phi0: float = 0.0, phi1: float | None = None,
                 V = (g * (np.maximum(Jc * BL - f, 0) + np.maximum(phi * Jc * BO - f, 0))).sum()
                 born = (mN.sum() if which == "N" else (mS + mR).sum())
                 share = g[prod].sum()
-                draws = max(0.0, (delta * born / share if share > 0 else 0.0) + (V - p.f_i) / gamma_e)
+                draws = max(0.0, (delta * born / share if share > 0 else 0.0) + (V - p.f_I) / gamma_e)
                 add = np.where(prod, g * draws * dt, 0.0)
                 if which == "N":
                     mN = mN * (1 - delta * dt) + add
