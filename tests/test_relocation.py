@@ -417,3 +417,9 @@ def test_production_weights_integrate_to_a_bar(stage):
                        points=[e["a_X"] if stage == "hft" else e.a_X] + ([] if stage == "hft" else [e.a_R]),
                        limit=200)[0]
             assert val == pytest.approx(target[i], rel=1e-8)
+
+
+def test_result5_dd_north_claim_is_parameter_dependent():
+    """The North's DD-phase productivity gain fails at the base set but holds for very unequal sizes."""
+    assert r.check_results(P(), n=21)["r5_max_dan_dd"] > 0
+    assert r.check_results(P(s_E=0.95), n=21)["r5_max_dan_dd"] < 0
