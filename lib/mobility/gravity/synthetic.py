@@ -122,6 +122,13 @@ class SimulationParams:
         return {col: float(d[name]) for col, name in TRUE_COLUMNS.items()}
 
 
+def _phi(x):
+    """Standard normal CDF."""
+    from scipy.special import ndtr
+
+    return ndtr(x)
+
+
 def _countries(p: SimulationParams, rng: np.random.Generator) -> pd.DataFrame:
     n = p.n_countries
     n_regions = 6
@@ -195,16 +202,30 @@ def simulate_panel(params: SimulationParams | None = None) -> pd.DataFrame:
     w = np.linspace(1.0, 2.0, T)
     entry = np.full((n, n), T)  # index of first wave with an RTA; T = never
     entry[iu] = np.where(ever[iu], rng.choice(T, size=len(iu[0]), p=w / w.sum()), T)
-    # destination trend makes visa adoption more likely where attractiveness grows (parallel-trend violation)
-    vprop = (c.visa_prop.to_numpy()[:, None] + c.visa_prop.to_numpy()[None, :] + 0.8 * ns
-             + p.destination_trend * (trend[:, None] + trend[None, :]) / 0.15 + rng.normal(0, 1, (n, n)))
-    vprop = np.triu(vprop, 1)
-    target_visa_ever = p.visa_share / p.rta_share  # share of RTA pairs that ever get a visa provision
-    vthr = np.quantile(vprop[iu][ever[iu]], 1 - min(0.95, target_visa_ever * 1.02))
-    vis_ever = ever & (vprop > vthr)
-    lag = rng.choice([0, 0, 1, 2], size=(n, n))
-    ventry = np.where(vis_ever, np.minimum(entry + lag, T - 1), T)
-    vis_ever = vis_ever & (ventry < T)
+    # Visa provisions: each country adopts a policy of putting visa provisions in its agreements at wave tau_i
+    # (earlier for a high propensity z_i; destinations with rising attractiveness adopt earlier when
+    # destination_trend > 0, a parallel-trends violation). A pair's agreement carries a visa provision from
+    # max(RTA entry, tau_i, tau_j) if the pair's own draw keeps it (probability 0.85). Country-level timing is what
+    # makes the leave-one-out instrument of eq. (9) relevant.
+    z = c.visa_prop.to_numpy() + 0.6 * north + p.destination_trend * trend / 0.15 + rng.normal(0, 0.5, n)
+    keep_pair = np.triu(rng.random((n, n)) < 0.85, 1)
+    keep_pair = keep_pair | keep_pair.T
+
+    def visa_entry_for(shift):
+        tau = np.clip(np.floor(T * (1 - _phi(z + shift))), 0, T).astype(int)  # T = never adopts
+        start = np.maximum(np.maximum(entry, tau[:, None]), tau[None, :])
+        return np.where(ever & keep_pair & (start < T), start, T)
+
+    rta_years = (T - entry[iu]).clip(0).sum()
+    eu_pair_years = 26 * 25 / 2 * T  # the EU/Schengen block below carries visa provisions in every wave
+    target = max(p.visa_share * len(iu[0]) * T - eu_pair_years, 0.1 * p.visa_share * len(iu[0]) * T) / rta_years
+    lo, hi = -6.0, 6.0
+    for _ in range(40):  # bisection on the adoption shift to hit the visa share among RTA pair-years
+        mid = (lo + hi) / 2
+        share = (T - visa_entry_for(mid)[iu]).clip(0).sum() / rta_years
+        lo, hi = (mid, hi) if share < target else (lo, mid)
+    ventry = visa_entry_for((lo + hi) / 2)
+    vis_ever = ventry < T
 
     # Schengen block: the first 26 countries of region 0 (all EU: RTA with visa provisions from 1990)
     eu = np.where(c.region.to_numpy() == 0)[0][:26]

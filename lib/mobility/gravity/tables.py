@@ -141,6 +141,8 @@ def validate_panel(panel: pd.DataFrame, spec: Spec, *, source: str = "panel") ->
         need.append(spec.sample)
     if spec.estimator == "2sls":
         need.append("visa_iv")
+    derivable = {"row_stock": "stock", "ln_stock": "stock", "visa_iv": "visa"}  # built by run_spec when absent
+    need = [c if c in panel.columns else derivable.get(c, c) for c in need]
     missing = [c for c in dict.fromkeys(need) if c not in panel.columns]
     mistyped = [c for c in dict.fromkeys(need[2:]) if c in panel.columns and not pd.api.types.is_numeric_dtype(panel[c])]
     problems = []
