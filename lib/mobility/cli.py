@@ -39,15 +39,21 @@ def _variants_list(args) -> int:
 
 
 def _variants_run(args) -> int:
-    from . import variants
+    from . import executors, paths, variants
 
     if args.jobs < 1:
         raise variants.VariantsError(f"--jobs must be >= 1, got {args.jobs}")
     jobs = variants.plan(args.names, variants.parse_sets(args.set), quick=args.quick)
-    summary = variants.run(jobs, jobs_n=args.jobs, force=args.force, progress=not args.no_progress)
+    try:  # the cache key does not depend on the executor; workers must see the build directory
+        with executors.executor(args.scheduler, args.jobs,
+                                shared_dir=paths.build_dir() if args.scheduler else None) as ex:
+            summary = variants.run(jobs, executor=ex, jobs_n=args.jobs, force=args.force,
+                                   progress=not args.no_progress)
+    except executors.ExecutorError as exc:
+        raise variants.VariantsError(str(exc)) from None
     print(f"variants: {len(summary['ran'])} ran, {len(summary['cached'])} up to date, "
           f"{len(summary['failed'])} failed")
-    for label, msg in summary["failed"]:
+    for _label, msg in summary["failed"]:
         print(f"error: {msg}", file=sys.stderr)
     return 1 if summary["failed"] else 0
 
@@ -140,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a notebook parameter for every selected variant (value parsed as YAML)")
     pr.add_argument("--jobs", type=int, default=1, help="run N variants at once (process pool)")
+    pr.add_argument("--scheduler", metavar="tcp://HOST:PORT|local:N", default=None,
+                    help="run on a Dask cluster: a running scheduler's address, or local:N to start N local workers")
     pr.add_argument("--quick", action="store_true", help="pass quick=True (small grids; seconds per notebook)")
     pr.add_argument("--force", action="store_true", help="re-run even when the cache key is unchanged")
     pr.add_argument("--no-progress", action="store_true", help="no progress bar")

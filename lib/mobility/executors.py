@@ -1,0 +1,273 @@
+"""Where work runs: a local process pool, or a Dask cluster.
+
+The variants runner (:func:`mobility.variants.run`) and the sweeps (:mod:`mobility.sweeps`) take any
+:class:`concurrent.futures.Executor`. :func:`executor` builds one from the command line's ``--scheduler`` and
+``--jobs`` options, as a context manager that shuts everything it started down again::
+
+    with executors.executor("tcp://login01:8786") as ex:     # an existing Dask scheduler
+        sweeps.run(sweep, executor=ex)
+    with executors.executor("local:2") as ex:                # a throwaway LocalCluster on 127.0.0.1
+        ...
+    with executors.executor(None, jobs=4) as ex:             # the local process pool (None when jobs == 1)
+        ...
+
+Connecting to a scheduler fails fast (:data:`CONNECT_TIMEOUT` seconds) with :class:`ExecutorError`, and every
+worker is checked to run the client's library: same ``mobility.__version__`` and the same hash of the library
+source (:func:`source_hash`). A worker that differs, or cannot import ``mobility`` at all, is named in the error.
+Dask tasks are submitted with ``pure=False``, so a retried task really runs again.
+
+**Worker environment.** Some results depend, in their last digits, on Python's string-hash seed and on the
+number of BLAS threads: pyfixest 0.60's three-way fixed-effects PPML moves in the 11th digit of a coefficient
+(10th of a standard error) with ``PYTHONHASHSEED``. Every process started here (pool workers, LocalCluster
+workers, and the notebook kernels they or this process launch) therefore runs with :data:`WORKER_ENV` =
+``PYTHONHASHSEED=6640`` and one BLAS/OpenMP thread — exactly what dask's nannies give their workers by default —
+and :func:`check_workers` requires it of the workers of an external cluster (``dask worker`` complies by default;
+with ``--no-nanny`` set those variables yourself). That makes sweep tables byte-identical whatever the executor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import multiprocessing as mp
+import os
+import re
+import secrets
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from functools import cache
+from pathlib import Path
+
+__all__ = ["ExecutorError", "WorkerMismatchError", "CONNECT_TIMEOUT", "parse_scheduler", "executor",
+           "connect", "local_cluster", "source_hash", "identity", "check_workers", "check_shared_filesystem",
+           "HASH_SEED", "WORKER_ENV", "hash_seed", "environment", "worker_environment", "process_pool"]
+
+#: seconds to wait for a scheduler before giving up
+CONNECT_TIMEOUT = 3.0
+
+_TCP_RE = re.compile(r"^(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+_LOCAL_RE = re.compile(r"^local:(\d+)$")
+MAX_LOCAL_WORKERS = 64
+#: the ``PYTHONHASHSEED`` every computing process runs with: what dask's nannies give their workers by default
+#: (distributed.nanny, dask/dask#6640)
+HASH_SEED = "6640"
+#: the environment of every computing process (dask's ``distributed.nanny.pre-spawn-environ`` defaults)
+WORKER_ENV = {"PYTHONHASHSEED": HASH_SEED, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+class ExecutorError(ValueError):
+    """The executor cannot be built: bad ``--scheduler`` value, unreachable scheduler, unusable workers."""
+
+
+class WorkerMismatchError(ExecutorError):
+    """A worker runs a different version of the library than the client (or cannot import it)."""
+
+
+def parse_scheduler(value: str | None) -> tuple[str, object]:
+    """``None`` → ``("pool", None)``; ``"local:N"`` → ``("local", N)``; ``"tcp://HOST:PORT"`` → ``("remote", addr)``.
+
+    Raises :class:`ExecutorError` naming ``--scheduler`` and the accepted forms for anything else.
+    """
+    if value is None:
+        return "pool", None
+    value = value.strip()
+    m = _LOCAL_RE.match(value)
+    if m:
+        n = int(m.group(1))
+        if not 1 <= n <= MAX_LOCAL_WORKERS:
+            raise ExecutorError(f"--scheduler local:N needs 1 <= N <= {MAX_LOCAL_WORKERS}, got {value!r}")
+        return "local", n
+    if _TCP_RE.match(value):
+        return "remote", value
+    raise ExecutorError(
+        f"--scheduler {value!r} is not understood: use tcp://HOST:PORT (a running Dask scheduler) "
+        "or local:N (start N local workers)"
+    )
+
+
+# ------------------------------------------------------------------------------------------------ identity
+def _lib_dir() -> Path:
+    return Path(__file__).resolve().parent
+
+
+@cache
+def _source_hash_cached(stamp: tuple) -> str:
+    h = hashlib.sha256()
+    for rel, _, _ in stamp:
+        h.update(rel.encode() + b"\0")
+        h.update((_lib_dir() / rel).read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def source_hash() -> str:
+    """A short SHA-256 of every ``*.py`` file of the installed ``mobility`` package (paths and bytes)."""
+    files = sorted(p for p in _lib_dir().rglob("*.py") if "__pycache__" not in p.parts)
+    stamp = tuple((p.relative_to(_lib_dir()).as_posix(), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _source_hash_cached(stamp)
+
+
+def hash_seed() -> str:
+    """The string-hash seed this interpreter started with: ``"0"`` (no randomisation), a fixed seed, or "random"."""
+    if not sys.flags.hash_randomization:
+        return "0"
+    return os.environ.get("PYTHONHASHSEED", "random") if "PYTHONHASHSEED" in os.environ else "random"
+
+
+def environment() -> dict:
+    """This process's values of the :data:`WORKER_ENV` variables (the hash seed as the interpreter uses it)."""
+    return {k: hash_seed() if k == "PYTHONHASHSEED" else os.environ.get(k, "unset") for k in WORKER_ENV}
+
+
+@contextlib.contextmanager
+def worker_environment():
+    """Within the block, processes started from here (pools, workers, kernels) get :data:`WORKER_ENV`."""
+    saved = {k: os.environ.get(k) for k in WORKER_ENV}
+    os.environ.update(WORKER_ENV)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def identity() -> dict:
+    """What this process runs: ``{"version": mobility.__version__, "source": source_hash(), "environment": ...}``."""
+    import mobility
+
+    return {"version": mobility.__version__, "source": source_hash(), "environment": environment()}
+
+
+def check_workers(client, expected: dict | None = None) -> dict:
+    """Ask every worker of ``client`` for its :func:`identity`; raise :class:`WorkerMismatchError` naming each
+    worker that differs from ``expected`` (default: this process) or cannot import ``mobility``.
+
+    Workers must also run with :data:`WORKER_ENV` (see the module docstring). Returns
+    ``{worker_address: identity}``."""
+    expected = {**identity(), "environment": dict(WORKER_ENV)} if expected is None else expected
+    got = client.run(identity, on_error="return")
+    if not got:
+        raise ExecutorError(f"the Dask scheduler at {client.scheduler.address} has no workers")
+    problems = []
+    for addr, ident in sorted(got.items()):
+        if isinstance(ident, BaseException):
+            problems.append(f"worker {addr} cannot run mobility ({type(ident).__name__}: {ident}); "
+                            f"install it there (`pip install -e .` in the same checkout)")
+        elif ident != expected:
+            diff = ", ".join(f"{k} {ident.get(k)!r} (client has {v!r})" for k, v in expected.items()
+                             if ident.get(k) != v)
+            env = " ".join(f"{k}={v}" for k, v in WORKER_ENV.items())
+            hint = (f" (start the worker with {env}, as dask's nanny does)"
+                    if ident.get("environment") != expected.get("environment") else
+                    " (install the client's checkout there)")
+            problems.append(f"worker {addr} differs: {diff}{hint}")
+    if problems:
+        raise WorkerMismatchError("; ".join(problems))
+    return got
+
+
+def _probe(path: str) -> tuple:
+    from . import paths
+
+    return Path(path).is_file(), str(paths.build_dir())
+
+
+def check_shared_filesystem(client, directory: Path) -> None:
+    """Raise :class:`ExecutorError` unless every worker sees files the client writes in ``directory`` and
+    resolves the build directory (``MOBILITY_BUILD_DIR``) to the client's.
+
+    Variants write their outputs from the worker, so a cluster without a shared filesystem (or whose workers
+    resolve the build directory elsewhere) would silently lose them."""
+    from . import paths
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    probe = directory / f".executor-probe-{secrets.token_hex(8)}"
+    probe.write_text("probe\n")
+    try:
+        seen = client.run(_probe, str(probe), on_error="return")
+    finally:
+        probe.unlink(missing_ok=True)
+    build = str(paths.build_dir())
+    problems = []
+    for addr, got in sorted(seen.items()):
+        if isinstance(got, BaseException) or not got[0]:
+            problems.append(f"worker {addr} does not see {directory}")
+        elif got[1] != build:
+            problems.append(f"worker {addr} writes to {got[1]}, the client to {build}")
+    if problems:
+        raise ExecutorError(
+            "; ".join(problems) + ": variants need a filesystem shared by the client and the workers, with the "
+            "same MOBILITY_ROOT/MOBILITY_BUILD_DIR (run the book from a shared home or project directory)"
+        )
+
+
+# ------------------------------------------------------------------------------------------------ clients
+def connect(address: str, timeout: float = CONNECT_TIMEOUT):
+    """A ``distributed.Client`` for ``address``; :class:`ExecutorError` within ``timeout`` seconds if none answers."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ExecutorError(
+            f"no Dask scheduler answered at {address} within {timeout:g} s ({type(exc).__name__}); "
+            "start one with `dask scheduler` (and workers with `dask worker ADDRESS`), or use --scheduler local:N"
+        ) from None
+
+
+def process_pool(n: int) -> ProcessPoolExecutor:
+    """A pool of ``n`` fresh (spawned) processes; start it inside :func:`worker_environment`."""
+    return ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"))
+
+
+def local_cluster(n_workers: int, threads_per_worker: int = 1, processes: bool = True):
+    """A ``distributed.LocalCluster`` listening on 127.0.0.1 only, without dashboard."""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=processes,
+                        host="127.0.0.1", dashboard_address=None)
+
+
+@contextlib.contextmanager
+def executor(scheduler: str | None = None, jobs: int = 1, *, check: bool = True,
+             shared_dir: Path | None = None) -> Iterator[Executor | None]:
+    """The executor for ``--scheduler``/``--jobs`` (see the module docstring); ``None`` = run in this process.
+
+    With a scheduler, workers are checked (:func:`check_workers`) unless ``check=False``; ``shared_dir``
+    additionally requires that they see that directory (:func:`check_shared_filesystem`). Everything started
+    here (pool, client, cluster) is shut down on exit; an external scheduler and its workers are left running.
+    """
+    kind, arg = parse_scheduler(scheduler)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ExecutorError(f"--jobs must be an integer >= 1, got {jobs!r}")
+    with worker_environment():
+        yield from _executor(kind, arg, jobs, check, shared_dir)
+
+
+def _executor(kind, arg, jobs, check, shared_dir):
+    if kind == "pool":
+        if jobs == 1:
+            yield None
+            return
+        pool = process_pool(jobs)
+        try:
+            yield pool
+        finally:
+            pool.shutdown(cancel_futures=True)
+        return
+    with contextlib.ExitStack() as stack:
+        if kind == "local":
+            cluster = stack.enter_context(local_cluster(arg))
+            client = stack.enter_context(connect(cluster.scheduler_address))
+        else:
+            client = stack.enter_context(connect(arg))
+        if check:
+            check_workers(client)
+        if shared_dir is not None:
+            check_shared_filesystem(client, shared_dir)
+        yield client.get_executor(pure=False)

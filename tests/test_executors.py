@@ -1,0 +1,195 @@
+"""Executors: --scheduler parsing, fast failure on an unreachable scheduler, worker version/hash-seed/filesystem
+checks on a LocalCluster (127.0.0.1 only), and the variants runner giving the same outputs on a cluster as on the
+local process pool."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from conftest import write_notebook
+from mobility import cli, executors
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Two single-threaded worker processes on 127.0.0.1, no dashboard; a client connected to them."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as lc, distributed.Client(lc, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=30)
+        yield lc, client
+
+
+def _workers(client):
+    return sorted(client.scheduler_info(n_workers=-1)["workers"])
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, ("pool", None)),
+    ("local:2", ("local", 2)),
+    ("tcp://127.0.0.1:8786", ("remote", "tcp://127.0.0.1:8786")),
+    ("tls://scheduler.example.org:8786", ("remote", "tls://scheduler.example.org:8786")),
+])
+def test_parse_scheduler(value, expected):
+    assert executors.parse_scheduler(value) == expected
+
+
+@pytest.mark.parametrize("value, match", [
+    ("local:0", "1 <= N <= 64"),
+    ("local:two", "is not understood"),
+    ("127.0.0.1:8786", "is not understood"),
+    ("http://127.0.0.1:8786", "is not understood"),
+])
+def test_parse_scheduler_rejects(value, match):
+    with pytest.raises(executors.ExecutorError, match=match):
+        executors.parse_scheduler(value)
+
+
+@pytest.mark.parametrize("jobs", [0, -1, 1.5, True])
+def test_bad_jobs(jobs):
+    with pytest.raises(executors.ExecutorError, match="--jobs must be an integer >= 1"):
+        with executors.executor(None, jobs):
+            pass
+
+
+def test_unreachable_scheduler_fails_fast():
+    t0 = time.monotonic()
+    with pytest.raises(executors.ExecutorError, match=r"no Dask scheduler answered at tcp://127\.0\.0\.1:1 within"):
+        with executors.executor("tcp://127.0.0.1:1"):
+            pass
+    assert time.monotonic() - t0 < executors.CONNECT_TIMEOUT + 4
+
+
+def test_cli_unreachable_scheduler_is_one_line_exit_2(capsys):
+    assert cli.main(["variants", "run", "--scheduler", "tcp://127.0.0.1:1", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no Dask scheduler answered at tcp://127.0.0.1:1" in err[0]
+
+
+def test_identity_and_hash_seed_of_workers(cluster):
+    _, client = cluster
+    got = executors.check_workers(client)
+    assert sorted(got) == _workers(client) and len(got) == 2
+    for ident in got.values():
+        assert ident["version"] == executors.identity()["version"]
+        assert ident["source"] == executors.source_hash()
+        assert ident["environment"] == executors.WORKER_ENV
+    assert all(a.startswith("tcp://127.0.0.1:") for a in got)
+
+
+def _patch_worker(client, worker, attr, value):
+    """Replace ``mobility.executors.<attr>`` (or ``mobility.__version__``) in one worker process; return an undo."""
+    def patch(attr=attr, value=value):
+        import mobility
+        import mobility.executors as ex
+
+        target = mobility if attr == "__version__" else ex
+        old = getattr(target, attr)
+        setattr(target, attr, value)
+        return old
+
+    old = client.run(patch, workers=[worker])[worker]
+
+    def undo():
+        client.run(patch, attr, old, workers=[worker])
+    return undo
+
+
+def test_version_mismatch_is_detected_and_named(cluster):
+    _, client = cluster
+    bad = _workers(client)[1]
+    undo = _patch_worker(client, bad, "__version__", "0.0.0-old")
+    try:
+        with pytest.raises(executors.WorkerMismatchError) as err:
+            executors.check_workers(client)
+    finally:
+        undo()
+    msg = str(err.value)
+    assert f"worker {bad} differs: version '0.0.0-old'" in msg
+    assert _workers(client)[0] not in msg
+    executors.check_workers(client)  # healthy again
+
+
+def test_source_mismatch_is_detected(cluster):
+    _, client = cluster
+    bad = _workers(client)[0]
+    undo = _patch_worker(client, bad, "source_hash", lambda: "deadbeef")
+    try:
+        with pytest.raises(executors.WorkerMismatchError, match=f"worker {bad} differs: source 'deadbeef'"):
+            executors.check_workers(client)
+    finally:
+        undo()
+
+
+def test_worker_without_mobility_is_named(cluster):
+    _, client = cluster
+    bad = _workers(client)[0]
+
+    def broken():
+        raise ModuleNotFoundError("No module named 'mobility'")
+
+    undo = _patch_worker(client, bad, "identity", broken)
+    try:
+        with pytest.raises(executors.WorkerMismatchError, match=f"worker {bad} cannot run mobility"):
+            executors.check_workers(client)
+    finally:
+        undo()
+
+
+def test_random_hash_seed_worker_is_rejected(cluster):
+    _, client = cluster
+    bad = _workers(client)[1]
+    undo = _patch_worker(client, bad, "hash_seed", lambda: "random")
+    try:
+        with pytest.raises(executors.WorkerMismatchError, match="'PYTHONHASHSEED': 'random'.*PYTHONHASHSEED=6640"):
+            executors.check_workers(client)
+    finally:
+        undo()
+
+
+def test_shared_filesystem_check(cluster, tmp_path, monkeypatch):
+    _, client = cluster
+    monkeypatch.setenv("MOBILITY_BUILD_DIR", str(tmp_path / "elsewhere"))  # the workers keep their own
+    with pytest.raises(executors.ExecutorError, match="writes to .*, the client to .*elsewhere"):
+        executors.check_shared_filesystem(client, tmp_path / "elsewhere")
+    assert not list((tmp_path / "elsewhere").glob(".executor-probe-*"))  # the probe is cleaned up
+
+
+def test_local_cluster_executor_runs_and_shuts_down():
+    with executors.executor("local:1") as ex:
+        client = ex._client
+        assert [a.startswith("tcp://127.0.0.1:") for a in _workers(client)] == [True]
+        assert ex.submit(pow, 2, 10).result(timeout=30) == 1024
+    assert client.status == "closed"
+
+
+BODY = """from mobility import results, plotting
+results.record("demo.variant.value", 2.0 * scale)
+fig, ax = plotting.figure()
+ax.plot([0, 1], [0, scale])
+plotting.save(fig, "line", close=True)
+"""
+
+
+def test_variants_on_cluster_match_local_pool(tmp_path, monkeypatch, capsys):
+    """The same variant through `--jobs 2` (process pool) and `--scheduler local:2` (LocalCluster): identical
+    results, parameters, cache key and figure bytes; then the cache is shared whatever the executor."""
+    write_notebook(tmp_path / "variants" / "notebooks" / "demo.md", BODY)
+    (tmp_path / "variants" / "demo.yml").write_text(
+        "notebook: variants/notebooks/demo.md\nvariants:\n  one: {scale: 1.5}\n")
+    monkeypatch.setenv("MOBILITY_ROOT", str(tmp_path))
+    outs = {}
+    for label, opts in (("pool", ["--jobs", "2"]), ("dask", ["--scheduler", "local:2"])):
+        monkeypatch.setenv("MOBILITY_BUILD_DIR", str(tmp_path / f"_build-{label}"))
+        assert cli.main(["variants", "run", "demo", "--no-progress", *opts]) == 0, capsys.readouterr().err
+        assert "1 ran" in capsys.readouterr().out
+        outs[label] = tmp_path / f"_build-{label}" / "variants" / "demo" / "one"
+    for rel in ("results/variants-demo-one.json", "params.json", "cachekey", "figures/line.png", "figures/line.svg"):
+        assert (outs["pool"] / rel).read_bytes() == (outs["dask"] / rel).read_bytes(), rel
+    assert json.loads((outs["dask"] / "results" / "variants-demo-one.json").read_text()) == {
+        "demo.variant.value": 3.0}
+    # the cache key does not depend on the executor: the pool's output is current for a cluster run
+    assert cli.main(["variants", "run", "demo", "--no-progress", "--scheduler", "local:1"]) == 0
+    assert "0 ran, 1 up to date" in capsys.readouterr().out
