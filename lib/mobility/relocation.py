@@ -637,7 +637,9 @@ def check_results(p: Params, n: int = 41) -> dict:
     out["r5a_marginal_verdict"] = ok(out["r5_max_extra_north_xx"] < 0 and out["r5_min_damp_south_xx"] > 0)
     # (b) DD phase: freer trade always raises the North's productivity (a-bar falls)
     out["r5_dan_reloc_dd"] = d(productivity_entry, pts["dd"], 0)
-    out["r5_max_dan_dd"] = max(d(productivity_entry, x, 0) for x in dd)  # claim: < 0
+    dan_dd = [d(productivity_entry, x, 0) for x in dd]
+    out["r5_max_dan_dd"] = max(dan_dd)  # claim: < 0
+    out["r5_min_dan_dd"] = min(dan_dd)
     out["r5b_verdict"] = ok(out["r5_max_dan_dd"] < 0)
     # (c) DD phase: the South's productivity may rise or fall; falls (a-bar rises) when rho is large
     out["r5_das_reloc_dd"] = d(productivity_entry, pts["dd"], 1)
