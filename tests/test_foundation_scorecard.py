@@ -36,7 +36,7 @@ def test_evaluate_statuses(tmp_path, monkeypatch):
                       "demo.t.d": "not reproducible", "demo.t.e": "reproduced"}
     text = scorecard.render(rows)
     assert "| [demo](#scorecard-demo) | 2 | 1 | 1 | 1 | 5 |" in text
-    assert "(demo/page.md#result-1)" in text
+    assert "[page](demo/page.md)" in text  # anchor not defined in the page: link to the page
 
 
 @pytest.mark.parametrize("body, match", [

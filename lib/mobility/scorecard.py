@@ -182,9 +182,10 @@ def _link(where: str, docs: set[str]) -> str:
     label = f"{Path(rel).name}{'#' + anchor if anchor else ''}"
     if rel not in docs:
         return label
-    if anchor and not anchor_defined(rel, anchor):
-        anchor = ""  # tests/test_scorecard.py reports the undefined anchor; the link still reaches the page
-    return f"[{label}]({rel}.md{'#' + anchor if anchor else ''})"
+    if anchor and anchor_defined(rel, anchor):
+        return f"{{ref}}`{label} <{anchor}>`"  # MyST targets are Sphinx labels: link with {ref}
+    # tests/test_scorecard.py reports an undefined anchor; the link still reaches the page
+    return f"[{Path(rel).name}]({rel}.md)"
 
 
 def render(rows: list[Row], results_note: str = "") -> str:
