@@ -234,3 +234,40 @@ def to_frame(fits: dict, stars: bool = True) -> pd.DataFrame:
     rows["Dropped (separation)"] = [f"{f.n_separation:,}" for f in fits.values()]
     rows["Pair FE"] = ["Yes" if "pair" in f.fe else "No" for f in fits.values()]
     return pd.DataFrame(rows, index=[f"({k})" for k in range(1, len(fits) + 1)]).T
+
+
+def fit_values(fits: dict, prefix: str) -> dict:
+    """Results keys for a table's fits: ``<prefix>.<col>.<regressor>.coef|se``, ``.nobs``, ``.pseudo_r2``,
+    ``.n_separation`` (``prefix`` like ``gravity.table2``)."""
+    out = {}
+    for col, f in fits.items():
+        for r in f.coef:
+            out[f"{prefix}.{col}.{r}.coef"] = f.coef[r]
+            out[f"{prefix}.{col}.{r}.se"] = f.se[r]
+        out[f"{prefix}.{col}.nobs"] = f.nobs
+        out[f"{prefix}.{col}.n_separation"] = f.n_separation
+        if f.pseudo_r2 is not None:
+            out[f"{prefix}.{col}.pseudo_r2"] = f.pseudo_r2
+    return out
+
+
+def beside_paper(values: dict, targets, table: str) -> pd.DataFrame:
+    """The paper's numbers (from ``data/targets/gravity.csv``) beside ours, for one table (e.g. ``"table2"``)."""
+    rows = []
+    for t in targets:
+        parts = t.key.split(".")
+        if len(parts) < 4 or parts[1] != table:
+            continue
+        col = parts[2]
+        what = ".".join(parts[3:])
+        ours = values.get(t.key)
+        diff = (ours - t.published) if isinstance(ours, (int, float)) and t.numeric else None
+        name = LABELS.get(parts[3], parts[3]) + (" (SE)" if what.endswith(".se") else "")
+        if what in ("nobs", "pseudo_r2"):
+            name = {"nobs": "Observations", "pseudo_r2": "Pseudo R2"}[what]
+        status = "not reproducible" if t.status else (
+            "missing" if ours is None else ("reproduced" if diff is not None and abs(diff) <= t.tolerance + 1e-12
+                                            else "outside tolerance"))
+        rows.append({"column": col, "row": name, "paper": t.published, "ours": ours, "difference": diff,
+                     "tolerance": t.tolerance, "status": status})
+    return pd.DataFrame(rows)
