@@ -144,12 +144,16 @@ def ppml(
     tol: float = 1e-8,
     maxiter: int = 100,
     fixef_tol: float = 1e-8,
+    alt_vcov: tuple = (),
 ) -> Estimate:
     """PPML with high-dimensional fixed effects (eq. 7/8 of the paper), via ``pyfixest.fepois``.
 
     ``fe`` names columns of ``data`` holding fixed-effect identifiers (e.g. ``orig_year``, ``dest_year``,
     ``pair``). Raises :class:`ConvergenceError` when IRLS does not converge within ``maxiter`` iterations,
     ``KeyError`` listing absent columns, and ``ValueError`` for a negative dependent variable or bad options.
+    ``alt_vcov`` names further variance choices (e.g. ``("cluster:pair",)``) whose standard errors are computed on
+    the same fit and stored in ``extra["se_alt"]``; ``extra["se_fe_counted"]`` holds the robust SEs with every fixed
+    effect counted in ``K`` (pyfixest's default correction), for comparison with the chapter's choice.
     """
     import pyfixest as pf
 
@@ -162,7 +166,8 @@ def ppml(
     if not 0 < tol < 1:
         raise ValueError(f"tol must be in (0, 1), got {tol}")
     used = [depvar, *regressors, *fe]
-    used += [v for v in _cluster_vars(vcov) if v not in used]
+    for v in (vcov, *alt_vcov):
+        used += [c for c in _cluster_vars(v) if c not in used]
     _check_columns(data, used)
     frame = data[list(dict.fromkeys(used))]
     n_input = len(frame)
@@ -197,6 +202,18 @@ def ppml(
     nobs = int(fit._N)
     coef = {k: float(v) for k, v in fit.coef().items()}
     se = {k: float(v) for k, v in fit.se().items()}
+    k = len(coef)
+    k_fe = int(np.sum(fit._k_fe)) - (len(fe) - 1) if fe else 0
+    counted = np.sqrt((nobs - k) / max(nobs - k - k_fe, 1))
+    extra = {"collinear": list(getattr(fit, "_collin_vars", []) or []), "k_fe": k_fe,
+             "se_fe_counted": {n: v * float(counted) for n, v in se.items()} if vcov == "hetero" else None}
+    if alt_vcov:
+        extra["se_alt"] = {}
+        for v in alt_vcov:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit.vcov(_vcov_arg(v))
+            extra["se_alt"][_vcov_name(v)] = {n: float(x) for n, x in fit.se().items()}
     return Estimate(
         estimator="ppml",
         depvar=depvar,
@@ -211,7 +228,7 @@ def ppml(
         n_separation=n_sep,
         n_singleton=n_input - n_missing - n_sep - nobs,
         pseudo_r2=float(fit._pseudo_r2),
-        extra={"collinear": list(getattr(fit, "_collin_vars", []) or [])},
+        extra=extra,
     )
 
 
