@@ -18,10 +18,11 @@ from .. import plotting
 __all__ = ["stock_by_income_pair", "figure2", "figure3", "figure4", "table_a1", "PAPER_TABLE_A1"]
 
 #: Table A1 of the paper (mean, sd, N) for the variables the panel can hold.
-PAPER_TABLE_A1 = {
-    "stock_mill": (0.004, 0.071, 346150), "visa": (0.046, 0.211, 346150), "ln_dist": (8.800, 0.778, 300594),
-    "gdp_diff": (8.971, 1.472, 213858), "colony": (0.007, 0.08, 300594), "comrelig": (0.176, 0.249, 265484),
-    "comlang": (0.173, 0.379, 300594), "rta": (0.107, 0.309, 319478), "schengen": (0.006, 0.08, 346150),
+PAPER_TABLE_A1 = {  # (mean, sd, min, max, N) as printed
+    "stock_mill": (0.004, 0.071, 0, 12.169, 346150), "visa": (0.046, 0.211, 0, 1, 346150),
+    "ln_dist": (8.800, 0.778, 2.349, 9.899, 300594), "gdp_diff": (8.971, 1.472, 0, 11.765, 213858),
+    "colony": (0.007, 0.08, 0, 1, 300594), "comrelig": (0.176, 0.249, 0, 0.997, 265484),
+    "comlang": (0.173, 0.379, 0, 1, 300594), "rta": (0.107, 0.309, 0, 1, 319478), "schengen": (0.006, 0.08, 0, 1, 346150),
 }
 
 
@@ -113,7 +114,7 @@ def figure4(panel: pd.DataFrame, treat: str, label: str, max_points: int = 20000
 def table_a1(panel: pd.DataFrame) -> pd.DataFrame:
     """Summary statistics as in Table A1 (stock in millions), beside the paper's values."""
     rows = {}
-    for var, (pm, ps, pn) in PAPER_TABLE_A1.items():
+    for var, (pm, ps, _pmin, _pmax, pn) in PAPER_TABLE_A1.items():
         if var == "stock_mill":
             x = panel["stock"] / 1e6
         elif var in panel.columns:
