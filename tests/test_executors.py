@@ -5,6 +5,9 @@ local process pool."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -52,6 +55,17 @@ def test_bad_jobs(jobs):
     with pytest.raises(executors.ExecutorError, match="--jobs must be an integer >= 1"):
         with executors.executor(None, jobs):
             pass
+
+
+@pytest.mark.parametrize("seed, expected", [("6640", "6640"), ("0", "0"), ("1", "other"), (None, "other")])
+def test_hash_seed_is_measured_not_read_from_the_environment(seed, expected):
+    """What the interpreter started with counts; setting PYTHONHASHSEED later (as LocalCluster does) does not."""
+    code = "import os; os.environ['PYTHONHASHSEED'] = '6640'; from mobility import executors; print(executors.hash_seed())"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
+    if seed is not None:
+        env["PYTHONHASHSEED"] = seed
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
 
 
 def test_unreachable_scheduler_fails_fast():
@@ -149,6 +163,22 @@ def test_random_hash_seed_worker_is_rejected(cluster):
         undo()
 
 
+def test_late_worker_mismatch_is_caught_by_the_task(cluster):
+    """A worker that was fine at connect time (or joined later) and differs now: its task names it."""
+    _, client = cluster
+    ex = executors.CheckedExecutor(client)
+    assert ex.submit(pow, 3, 2).result(timeout=30) == 9
+    bad = _workers(client)[0]
+    undo = _patch_worker(client, bad, "__version__", "9.9.9")
+    try:
+        pinned = client.get_executor(pure=False, workers=[bad])  # what submit() sends, on the patched worker
+        fut = pinned.submit(executors._checked_call, executors.expected_identity(), pow, 2, 5)
+        with pytest.raises(executors.WorkerMismatchError, match=f"worker {bad} differs: version '9.9.9'"):
+            fut.result(timeout=30)
+    finally:
+        undo()
+
+
 def test_shared_filesystem_check(cluster, tmp_path, monkeypatch):
     _, client = cluster
     monkeypatch.setenv("MOBILITY_BUILD_DIR", str(tmp_path / "elsewhere"))  # the workers keep their own
@@ -159,13 +189,15 @@ def test_shared_filesystem_check(cluster, tmp_path, monkeypatch):
 
 def test_local_cluster_executor_runs_and_shuts_down():
     with executors.executor("local:1") as ex:
-        client = ex._client
+        client = ex.client
         assert [a.startswith("tcp://127.0.0.1:") for a in _workers(client)] == [True]
         assert ex.submit(pow, 2, 10).result(timeout=30) == 1024
     assert client.status == "closed"
 
 
 BODY = """from mobility import results, plotting
+if scale < 0:
+    raise ValueError("scale must be >= 0")
 results.record("demo.variant.value", 2.0 * scale)
 fig, ax = plotting.figure()
 ax.plot([0, 1], [0, scale])
@@ -174,22 +206,29 @@ plotting.save(fig, "line", close=True)
 
 
 def test_variants_on_cluster_match_local_pool(tmp_path, monkeypatch, capsys):
-    """The same variant through `--jobs 2` (process pool) and `--scheduler local:2` (LocalCluster): identical
-    results, parameters, cache key and figure bytes; then the cache is shared whatever the executor."""
+    """The same variants through `--jobs 2` (process pool) and `--scheduler local:2` (LocalCluster): identical
+    results, parameters, cache key and figure bytes, the same error for a failing variant and no partial output;
+    then the cache is shared whatever the executor."""
     write_notebook(tmp_path / "variants" / "notebooks" / "demo.md", BODY)
     (tmp_path / "variants" / "demo.yml").write_text(
-        "notebook: variants/notebooks/demo.md\nvariants:\n  one: {scale: 1.5}\n")
+        "notebook: variants/notebooks/demo.md\nvariants:\n  one: {scale: 1.5}\n  bad: {scale: -1.0}\n")
     monkeypatch.setenv("MOBILITY_ROOT", str(tmp_path))
-    outs = {}
+    outs, errors = {}, {}
     for label, opts in (("pool", ["--jobs", "2"]), ("dask", ["--scheduler", "local:2"])):
-        monkeypatch.setenv("MOBILITY_BUILD_DIR", str(tmp_path / f"_build-{label}"))
-        assert cli.main(["variants", "run", "demo", "--no-progress", *opts]) == 0, capsys.readouterr().err
-        assert "1 ran" in capsys.readouterr().out
-        outs[label] = tmp_path / f"_build-{label}" / "variants" / "demo" / "one"
+        build = tmp_path / f"_build-{label}"
+        monkeypatch.setenv("MOBILITY_BUILD_DIR", str(build))
+        assert cli.main(["variants", "run", "demo", "--no-progress", *opts]) == 1
+        captured = capsys.readouterr()
+        assert "1 ran, 0 up to date, 1 failed" in captured.out
+        errors[label] = captured.err.replace(str(build), "BUILD")
+        outs[label] = build / "variants" / "demo" / "one"
+        assert sorted(p.name for p in (build / "variants" / "demo").iterdir()) == ["one"]  # nothing partial
+    assert errors["pool"] == errors["dask"]
+    assert "variant demo/bad failed in cell 3: ValueError: scale must be >= 0" in errors["dask"]
     for rel in ("results/variants-demo-one.json", "params.json", "cachekey", "figures/line.png", "figures/line.svg"):
         assert (outs["pool"] / rel).read_bytes() == (outs["dask"] / rel).read_bytes(), rel
     assert json.loads((outs["dask"] / "results" / "variants-demo-one.json").read_text()) == {
         "demo.variant.value": 3.0}
     # the cache key does not depend on the executor: the pool's output is current for a cluster run
-    assert cli.main(["variants", "run", "demo", "--no-progress", "--scheduler", "local:1"]) == 0
+    assert cli.main(["variants", "run", "demo/one", "--no-progress", "--scheduler", "local:1"]) == 0
     assert "0 ran, 1 up to date" in capsys.readouterr().out

@@ -20,7 +20,7 @@ def cluster_executor():
                                   dashboard_address=None) as lc, distributed.Client(lc, set_as_default=False) as client:
         client.wait_for_workers(2, timeout=30)
         executors.check_workers(client)
-        yield client.get_executor(pure=False)
+        yield executors.CheckedExecutor(client)
 
 
 @pytest.fixture
@@ -97,15 +97,12 @@ def flaky_sweep(marker):
                         {"marker_dir": str(marker), "fail_always": [2], "fail_once": [4]})
 
 
-@pytest.mark.parametrize("where", ["cluster", "in-process"])
-def test_failed_chunk_is_reported_retried_once_and_rerun_alone(where, build, tmp_path, cluster_executor,
-                                                               monkeypatch):
+@pytest.mark.parametrize("where", ["cluster", "local"])
+def test_failed_chunk_is_reported_retried_once_and_rerun_alone(where, build, tmp_path, cluster_executor):
     out = build(f"_build-{where}")
     marker = tmp_path / f"markers-{where}"
     marker.mkdir()
     ex = cluster_executor if where == "cluster" else None
-    if where == "in-process":  # the sequential path (this process already has the fixed hash seed)
-        monkeypatch.setattr(executors, "environment", lambda: dict(executors.WORKER_ENV))
     res = sweeps.run(flaky_sweep(marker), ex, progress=False)
     assert res.ran == [0, 2] and sorted(res.retried) == [1, 2] and res.table is None
     assert [(f.index, f.attempts) for f in res.failed] == [(1, 2)]

@@ -14,7 +14,9 @@ The variants runner (:func:`mobility.variants.run`) and the sweeps (:mod:`mobili
 Connecting to a scheduler fails fast (:data:`CONNECT_TIMEOUT` seconds) with :class:`ExecutorError`, and every
 worker is checked to run the client's library: same ``mobility.__version__`` and the same hash of the library
 source (:func:`source_hash`). A worker that differs, or cannot import ``mobility`` at all, is named in the error.
-Dask tasks are submitted with ``pure=False``, so a retried task really runs again.
+Workers that join later (a batch queue scaling up) are checked by every task they run (:class:`CheckedExecutor`):
+the task raises :class:`WorkerMismatchError` naming the worker instead of computing. Dask tasks are submitted with
+``pure=False``, so a retried task really runs again.
 
 **Worker environment.** Some results depend, in their last digits, on Python's string-hash seed and on the
 number of BLAS threads: pyfixest 0.60's three-way fixed-effects PPML moves in the 11th digit of a coefficient
@@ -33,6 +35,7 @@ import multiprocessing as mp
 import os
 import re
 import secrets
+import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -41,7 +44,7 @@ from pathlib import Path
 
 __all__ = ["ExecutorError", "WorkerMismatchError", "CONNECT_TIMEOUT", "parse_scheduler", "executor",
            "connect", "local_cluster", "source_hash", "identity", "check_workers", "check_shared_filesystem",
-           "HASH_SEED", "WORKER_ENV", "hash_seed", "environment", "worker_environment", "process_pool"]
+           "HASH_SEED", "WORKER_ENV", "CheckedExecutor", "expected_identity", "hash_seed", "environment", "worker_environment", "process_pool"]
 
 #: seconds to wait for a scheduler before giving up
 CONNECT_TIMEOUT = 3.0
@@ -108,11 +111,24 @@ def source_hash() -> str:
     return _source_hash_cached(stamp)
 
 
+@cache
+def _reference_hash() -> int:
+    """``hash()`` of a probe string in a fresh interpreter started with ``PYTHONHASHSEED`` = :data:`HASH_SEED`."""
+    out = subprocess.run([sys.executable, "-S", "-s", "-c", f"print(hash({_PROBE!r}))"],
+                         env={"PYTHONHASHSEED": HASH_SEED}, capture_output=True, text=True, timeout=60, check=True)
+    return int(out.stdout)
+
+
+_PROBE = "mobility.executors hash probe"
+
+
 def hash_seed() -> str:
-    """The string-hash seed this interpreter started with: ``"0"`` (no randomisation), a fixed seed, or "random"."""
+    """The string-hash seed this interpreter *started* with, as far as it matters: ``"0"`` (no randomisation),
+    :data:`HASH_SEED`, or ``"other"`` (random or another seed). Measured, not read from ``os.environ``, which can
+    change after start-up (dask's LocalCluster sets ``PYTHONHASHSEED`` in the process that creates it)."""
     if not sys.flags.hash_randomization:
         return "0"
-    return os.environ.get("PYTHONHASHSEED", "random") if "PYTHONHASHSEED" in os.environ else "random"
+    return HASH_SEED if hash(_PROBE) == _reference_hash() else "other"
 
 
 def environment() -> dict:
@@ -142,13 +158,26 @@ def identity() -> dict:
     return {"version": mobility.__version__, "source": source_hash(), "environment": environment()}
 
 
+def expected_identity() -> dict:
+    """What every worker must report: this client's library and :data:`WORKER_ENV`."""
+    return {**identity(), "environment": dict(WORKER_ENV)}
+
+
+def _mismatch(addr: str, ident: dict, expected: dict) -> str:
+    diff = ", ".join(f"{k} {ident.get(k)!r} (client has {v!r})" for k, v in expected.items() if ident.get(k) != v)
+    env = " ".join(f"{k}={v}" for k, v in WORKER_ENV.items())
+    hint = (f" (start the worker with {env}, as dask's nanny does)" if ident.get("environment") !=
+            expected.get("environment") else " (install the client's checkout there)")
+    return f"worker {addr} differs: {diff}{hint}"
+
+
 def check_workers(client, expected: dict | None = None) -> dict:
     """Ask every worker of ``client`` for its :func:`identity`; raise :class:`WorkerMismatchError` naming each
     worker that differs from ``expected`` (default: this process) or cannot import ``mobility``.
 
     Workers must also run with :data:`WORKER_ENV` (see the module docstring). Returns
     ``{worker_address: identity}``."""
-    expected = {**identity(), "environment": dict(WORKER_ENV)} if expected is None else expected
+    expected = expected_identity() if expected is None else expected
     got = client.run(identity, on_error="return")
     if not got:
         raise ExecutorError(f"the Dask scheduler at {client.scheduler.address} has no workers")
@@ -158,13 +187,7 @@ def check_workers(client, expected: dict | None = None) -> dict:
             problems.append(f"worker {addr} cannot run mobility ({type(ident).__name__}: {ident}); "
                             f"install it there (`pip install -e .` in the same checkout)")
         elif ident != expected:
-            diff = ", ".join(f"{k} {ident.get(k)!r} (client has {v!r})" for k, v in expected.items()
-                             if ident.get(k) != v)
-            env = " ".join(f"{k}={v}" for k, v in WORKER_ENV.items())
-            hint = (f" (start the worker with {env}, as dask's nanny does)"
-                    if ident.get("environment") != expected.get("environment") else
-                    " (install the client's checkout there)")
-            problems.append(f"worker {addr} differs: {diff}{hint}")
+            problems.append(_mismatch(addr, ident, expected))
     if problems:
         raise WorkerMismatchError("; ".join(problems))
     return got
@@ -204,6 +227,37 @@ def check_shared_filesystem(client, directory: Path) -> None:
             "; ".join(problems) + ": variants need a filesystem shared by the client and the workers, with the "
             "same MOBILITY_ROOT/MOBILITY_BUILD_DIR (run the book from a shared home or project directory)"
         )
+
+
+def _checked_call(expected: dict, fn, *args, **kwargs):
+    """Run ``fn`` on a worker after checking that the worker is what the client expects."""
+    ident = identity()
+    if ident != expected:
+        try:
+            from distributed import get_worker
+
+            addr = get_worker().address
+        except (ImportError, ValueError):
+            addr = f"pid {os.getpid()}"
+        raise WorkerMismatchError(_mismatch(addr, ident, expected))
+    return fn(*args, **kwargs)
+
+
+class CheckedExecutor(Executor):
+    """A Dask client's ``concurrent.futures`` executor whose every task first checks its worker's identity.
+
+    ``client`` is the ``distributed.Client``; :meth:`submit` returns ``concurrent.futures.Future`` objects."""
+
+    def __init__(self, client, expected: dict | None = None):
+        self.client = client
+        self._inner = client.get_executor(pure=False)
+        self._expected = expected_identity() if expected is None else expected
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self._inner.submit(_checked_call, self._expected, fn, *args, **kwargs)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        self._inner.shutdown(wait=wait)
 
 
 # ------------------------------------------------------------------------------------------------ clients
@@ -270,4 +324,4 @@ def _executor(kind, arg, jobs, check, shared_dir):
             check_workers(client)
         if shared_dir is not None:
             check_shared_filesystem(client, shared_dir)
-        yield client.get_executor(pure=False)
+        yield CheckedExecutor(client)

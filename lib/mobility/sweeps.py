@@ -363,8 +363,8 @@ def run(sweep: Sweep, executor: cf.Executor | None = None, *, force: bool = Fals
         retries: int = 1) -> SweepResult:
     """Run the chunks of ``sweep`` that are not stored yet (all with ``force``) on ``executor``.
 
-    ``executor=None`` computes in this process when it runs with :data:`mobility.executors.WORKER_ENV`, else in
-    one fresh process that does (some estimators depend on the hash seed and BLAS threads in the last digits).
+    ``executor=None`` computes in one fresh local process with :data:`mobility.executors.WORKER_ENV` (some
+    estimators depend on the hash seed and the BLAS threads in their last digits).
     Each failing chunk is retried ``retries`` times; the table is written only when every chunk succeeded."""
     import pandas as pd
     from tqdm import tqdm
@@ -402,35 +402,24 @@ def run(sweep: Sweep, executor: cf.Executor | None = None, *, force: bool = Fals
         return False
 
     stack = contextlib.ExitStack()
-    if executor is None and todo and executors.environment() != executors.WORKER_ENV:
-        # e.g. this interpreter hashes strings with a random seed: compute in one fresh process that does not
+    if executor is None and todo:
+        # one fresh process with the workers' environment (hash seed, one BLAS thread), never this one: some
+        # estimators depend on both in their last digits, and this interpreter's cannot be changed or fully known
         stack.enter_context(executors.worker_environment())
         executor = stack.enter_context(executors.process_pool(1))
     try:
-        if executor is None:
-            for i in todo:
-                attempt = 1
-                while True:
-                    try:
-                        store(i, _call(sweep.fn, sweep.chunks[i], sweep.options))
-                        break
-                    except Exception as exc:  # noqa: BLE001 - reported with the chunk's parameters
-                        if not failed(i, exc, attempt):
-                            break
-                        attempt += 1
-        else:
-            pending = {executor.submit(_call, sweep.fn, sweep.chunks[i], sweep.options): (i, 1) for i in todo}
-            while pending:
-                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for fut in done:
-                    i, attempt = pending.pop(fut)
-                    try:
-                        rows_out = fut.result()
-                    except Exception as exc:  # noqa: BLE001
-                        if failed(i, exc, attempt):
-                            pending[executor.submit(_call, sweep.fn, sweep.chunks[i], sweep.options)] = (i, attempt + 1)
-                        continue
-                    store(i, rows_out)
+        pending = {executor.submit(_call, sweep.fn, sweep.chunks[i], sweep.options): (i, 1) for i in todo}
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                i, attempt = pending.pop(fut)
+                try:
+                    rows_out = fut.result()
+                except Exception as exc:  # noqa: BLE001 - reported with the chunk's parameters
+                    if failed(i, exc, attempt):
+                        pending[executor.submit(_call, sweep.fn, sweep.chunks[i], sweep.options)] = (i, attempt + 1)
+                    continue
+                store(i, rows_out)
     finally:
         bar.close()
         stack.close()
