@@ -122,6 +122,11 @@ class SimulationParams:
         return {col: float(d[name]) for col, name in TRUE_COLUMNS.items()}
 
 
+def _n_eu(n: int) -> int:
+    """Size of the EU/Schengen block: 26 in a world of 200 countries, scaled with the number of countries."""
+    return max(4, round(26 * n / 200))
+
+
 def _phi(x):
     """Standard normal CDF."""
     from scipy.special import ndtr
@@ -133,7 +138,8 @@ def _countries(p: SimulationParams, rng: np.random.Generator) -> pd.DataFrame:
     n = p.n_countries
     n_regions = 6
     region = rng.integers(0, n_regions, n)
-    region[: max(26, n // 8)] = 0  # region 0 ("Europe") holds the Schengen candidates
+    n_eu = _n_eu(n)
+    region[: max(n_eu, n // 8)] = 0  # region 0 ("Europe") holds the Schengen candidates
     centres = np.array([[0.0, 0.0], [-6.5, -1.0], [1.0, -4.5], [4.5, 1.0], [7.5, -2.5], [9.0, -5.5]])
     xy = centres[region] + rng.normal(0, 1.2, (n, 2))
     ln_y = rng.normal(8.3, 1.2, n) + 0.9 * (region == 0)
@@ -217,7 +223,8 @@ def simulate_panel(params: SimulationParams | None = None) -> pd.DataFrame:
         return np.where(ever & keep_pair & (start < T), start, T)
 
     rta_years = (T - entry[iu]).clip(0).sum()
-    eu_pair_years = 26 * 25 / 2 * T  # the EU/Schengen block below carries visa provisions in every wave
+    n_eu = _n_eu(n)
+    eu_pair_years = n_eu * (n_eu - 1) / 2 * T  # the EU/Schengen block below carries visa provisions in every wave
     target = max(p.visa_share * len(iu[0]) * T - eu_pair_years, 0.1 * p.visa_share * len(iu[0]) * T) / rta_years
     lo, hi = -6.0, 6.0
     for _ in range(40):  # bisection on the adoption shift to hit the visa share among RTA pair-years
@@ -227,10 +234,11 @@ def simulate_panel(params: SimulationParams | None = None) -> pd.DataFrame:
     ventry = visa_entry_for((lo + hi) / 2)
     vis_ever = ventry < T
 
-    # Schengen block: the first 26 countries of region 0 (all EU: RTA with visa provisions from 1990)
-    eu = np.where(c.region.to_numpy() == 0)[0][:26]
-    counts = [_SCHENGEN_BY_WAVE.get(int(yr), 26 if yr > 2015 else 0) for yr in waves]
-    join_wave = np.array([next((t for t, k in enumerate(counts) if k > m), T) for m in range(26)])
+    # Schengen block: the first n_eu countries of region 0 (26 of 200 countries, scaled with n_countries; all EU:
+    # RTA with visa provisions from 1990), joining Schengen in the proportions of the real phase-in
+    eu = np.where(c.region.to_numpy() == 0)[0][:n_eu]
+    counts = [round(_SCHENGEN_BY_WAVE.get(int(yr), 26 if yr > 2015 else 0) * n_eu / 26) for yr in waves]
+    join_wave = np.array([next((t for t, k in enumerate(counts) if k > m), T) for m in range(n_eu)])
     sch_entry = np.full(n, T)
     sch_entry[eu] = join_wave
     for a in eu:
