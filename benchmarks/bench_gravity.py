@@ -1,0 +1,75 @@
+"""Timings and peak memory of the gravity chapter (Levelu, Mayda & Orefice 2023). Not a test: prints them.
+
+Targets (issue 5): building the real panel from the kit <= 20 s; baseline three-way PPML (Table 2, column 3) on the
+full panel <= 5 s; peak memory <= 4 GB. Each step runs in a fresh process so that its peak RSS is its own.
+
+    MOBILITY_DATA_DIR=../shared/data/gravity .venv/bin/python benchmarks/bench_gravity.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+
+STEPS = {
+    "build real panel (kit, checksums verified)": """
+from mobility.gravity import data
+from mobility import paths
+t0 = time.perf_counter(); p = data.build_real_panel(paths.external_data_dir()); t = time.perf_counter() - t0
+extra = f"{len(p):,} rows"
+""",
+    "Table 2 col 3 PPML, real panel (3 FE)": """
+from mobility.gravity import data, tables
+from mobility import paths
+p = data.build_real_panel(paths.external_data_dir())
+t0 = time.perf_counter(); f = tables.run_spec(p, "table2.col3", drop_unavailable=True); t = time.perf_counter() - t0
+extra = f"{f.nobs:,} obs, {f.n_separation:,} dropped for separation"
+""",
+    "Table 2 col 1 PPML, real panel (2 FE)": """
+from mobility.gravity import data, tables
+from mobility import paths
+p = data.build_real_panel(paths.external_data_dir())
+t0 = time.perf_counter(); f = tables.run_spec(p, "table2.col1", drop_unavailable=True); t = time.perf_counter() - t0
+extra = f"{f.nobs:,} obs"
+""",
+    "simulate synthetic panel (200 countries)": """
+from mobility.gravity import synthetic
+t0 = time.perf_counter(); p = synthetic.simulate_panel(); t = time.perf_counter() - t0
+extra = f"{len(p):,} rows"
+""",
+    "Table 2 col 3 PPML, synthetic panel (3 FE)": """
+from mobility.gravity import synthetic, tables
+p = synthetic.simulate_panel()
+t0 = time.perf_counter(); f = tables.run_spec(p, "table2.col3"); t = time.perf_counter() - t0
+extra = f"{f.nobs:,} obs"
+""",
+}
+
+RUNNER = """
+import json, resource, time
+{body}
+print(json.dumps({{"seconds": t, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "extra": extra}}))
+"""
+
+
+def main():
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus")
+    real = bool(os.environ.get("MOBILITY_DATA_DIR"))
+    print(f"{'step':48s} {'seconds':>8s} {'peak MB':>8s}  notes")
+    for name, body in STEPS.items():
+        if "real" in name and not real:
+            print(f"{name:48s} {'skipped':>8s} {'':>8s}  (MOBILITY_DATA_DIR not set)")
+            continue
+        out = subprocess.run([sys.executable, "-c", RUNNER.format(body=body)], capture_output=True, text=True)
+        if out.returncode:
+            print(f"{name:48s} FAILED\n{out.stderr[-2000:]}")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{name:48s} {r['seconds']:8.2f} {r['peak_mb']:8.0f}  {r['extra']}")
+
+
+if __name__ == "__main__":
+    main()
