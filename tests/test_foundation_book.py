@@ -33,7 +33,7 @@ def mini(tmp_path):
     """A book with three pages: a (imports mobility.scorecard), b (reads data/ch/in.csv), c (results only)."""
     shutil.copytree(ROOT / "lib", tmp_path / "lib", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     shutil.copy(ROOT / "_config.yml", tmp_path)
-    (tmp_path / "book").mkdir()
+    shutil.copytree(ROOT / "book" / "_static", tmp_path / "book" / "_static")
     (tmp_path / "book" / "intro.md").write_text("# Intro\n")
     (tmp_path / "book" / "references.bib").write_text("")
     (tmp_path / "data" / "ch").mkdir(parents=True)

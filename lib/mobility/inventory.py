@@ -69,6 +69,12 @@ def _calls(code: str, aliases: dict[str, str]) -> list[str]:
     return sorted(found)
 
 
+def _plain(text: str) -> str:
+    """A caption without MyST roles: glued numbers belong to their page, so they become '…' here."""
+    text = re.sub(r"\{glue(?::\w+)?\}`[^`]*`", "…", text)
+    return re.sub(r"\{[\w:\-]+\}`([^`<]*?)(?:\s*<[^`]*>)?`", r"\1", text)
+
+
 def _code_cells(path: Path) -> list[str]:
     import jupytext
 
@@ -98,7 +104,7 @@ def collect() -> list[Artifact]:
         for key, (label, caption) in found.items():
             cell = next((c for c in cells if re.search(r"""glue\(\s*["']""" + re.escape(key) + "[\"']", c)), "")
             kind = "table" if (label.startswith("tbl") or "table" in label.lower()) else "figure"
-            art = Artifact(label, kind, rel, caption[:160])
+            art = Artifact(label, kind, rel, _plain(caption)[:160])
             out = _OUTPUT_CALL.search(cell) or (_OUTPUT_CALL.search(allcode) if not cell else None)
             inputs = dict(page_deps["data"])
             if out and out.group(1) in specs:
