@@ -52,7 +52,8 @@ def test_external_kit_verified_and_corruption_named(tmp_path, monkeypatch):
     copy = tmp_path / "kit"
     shutil.copytree(KIT, copy)
     victim = copy / external[0].path.removeprefix(manifest.EXTERNAL)
-    victim.write_bytes(victim.read_bytes()[:-1] + b"\x00")
+    data = victim.read_bytes()
+    victim.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))  # flip the last byte
     monkeypatch.setenv("MOBILITY_DATA_DIR", str(copy))
     with pytest.raises(manifest.ManifestError, match=f"{victim.name} is corrupt"):
         manifest.verify_external()
