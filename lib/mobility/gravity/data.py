@@ -45,6 +45,7 @@ __all__ = [
     "KitError", "KIT_FILES", "REAL_WAVES", "CEPII_LEGACY", "DESTA_NUMERIC_MANUAL", "UN_AGGREGATES",
     "kit_checksums", "verify_kit", "read_un_stocks", "read_geodist", "read_desta", "rta_pairs", "read_schengen",
     "read_wdi_gdp", "read_wdi_income", "build_real_panel", "load_panel", "PanelInfo", "crosswalk",
+    "VALIDATION_FILES", "read_un2020_destination_totals",
 ]
 
 REAL_WAVES = (1990, 1995, 2000, 2005, 2010, 2015, 2019)
@@ -59,6 +60,9 @@ KIT_FILES = {
     "gdp": "wdi_gdp_per_capita_current_usd_NY.GDP.PCAP.CD.csv.gz",
     "income": "wdi_country_metadata_income_region.csv",
 }
+
+#: Kit files read only to validate the 2019 revision against the paper's 2020 revision (margins, not bilateral).
+VALIDATION_FILES = {"totals_2020": "un_desa_ims2020_totals_by_destination.xlsx"}
 
 #: UN regional aggregate rows (in the wide file) that are not countries.
 UN_AGGREGATES = ("Caribbean", "Melanesia", "Micronesia", "Polynesia", "South America")
@@ -323,6 +327,43 @@ def read_wdi_income(path: Path) -> pd.DataFrame:
     df = df[df["IncomeGroup"].notna() & (df["IncomeGroup"].astype(str).str.strip() != "")]
     return pd.DataFrame({"iso3": df["Country Code"], "income_group": df["IncomeGroup"],
                          "north": (df["IncomeGroup"] == "High income").astype(float)})
+
+
+def read_un2020_destination_totals(path: Path) -> pd.DataFrame:
+    """UN IMS 2020 revision, Table 1 (both sexes): ``iso3, year, total`` for countries whose name is in the
+    crosswalk, plus ``iso3 == "WORLD"`` for the world total (1990-2020). Validation only: these are margins."""
+    import openpyxl
+
+    path = Path(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        ws = wb["Table 1"]
+    except (KeyError, OSError, ValueError) as exc:
+        raise KitError(f"{path.name}: cannot read sheet 'Table 1' ({exc})") from None
+    rows = list(ws.iter_rows(values_only=True))
+    wb.close()
+    header_i = next((i for i, r in enumerate(rows) if r and 1990 in r and "Location code" in r), None)
+    if header_i is None:
+        raise KitError(f"{path.name}: 'Table 1' has no header row with 'Location code' and the years")
+    header = rows[header_i]
+    name_col = 1
+    year_cols: dict[int, int] = {}
+    for j, v in enumerate(header):  # the first block of years is "both sexes combined"
+        if isinstance(v, int) and 1990 <= v <= 2020 and v not in year_cols:
+            year_cols[v] = j
+    cw = dict(zip(*crosswalk()[["un_name", "iso3"]].T.to_numpy()))
+    out = []
+    for r in rows[header_i + 1:]:
+        if not r or not isinstance(r[name_col], str):
+            continue
+        name = r[name_col].strip().rstrip("*").strip()
+        iso = "WORLD" if name == "WORLD" else cw.get(name)
+        if iso is None:
+            continue
+        for y, j in year_cols.items():
+            if isinstance(r[j], (int, float)):
+                out.append((iso, y, float(r[j])))
+    return pd.DataFrame(out, columns=["iso3", "year", "total"]).drop_duplicates(["iso3", "year"])
 
 
 # --------------------------------------------------------------------------------------------------------------
