@@ -88,27 +88,32 @@ def test_identity_and_hash_seed_of_workers(cluster):
     assert sorted(got) == _workers(client) and len(got) == 2
     for ident in got.values():
         assert ident["version"] == executors.identity()["version"]
-        assert ident["source"] == executors.source_hash()
+        assert ident["source"] == executors.expected_identity()["source"]
         assert ident["environment"] == executors.WORKER_ENV
     assert all(a.startswith("tcp://127.0.0.1:") for a in got)
 
 
 def _patch_worker(client, worker, attr, value):
-    """Replace ``mobility.executors.<attr>`` (or ``mobility.__version__``) in one worker process; return an undo."""
+    """Replace ``mobility.executors.<attr>`` (or ``mobility.__version__``) in one worker process; return an undo.
+    The original stays in the worker (``_saved``), so nothing unpicklable travels back."""
     def patch(attr=attr, value=value):
         import mobility
         import mobility.executors as ex
 
         target = mobility if attr == "__version__" else ex
-        old = getattr(target, attr)
+        saved = ex.__dict__.setdefault("_saved", {})
+        saved.setdefault(attr, getattr(target, attr))
         setattr(target, attr, value)
-        return old
 
-    old = client.run(patch, workers=[worker])[worker]
+    def restore(attr=attr):
+        import mobility
+        import mobility.executors as ex
 
-    def undo():
-        client.run(patch, attr, old, workers=[worker])
-    return undo
+        target = mobility if attr == "__version__" else ex
+        setattr(target, attr, ex.__dict__["_saved"].pop(attr))
+
+    client.run(patch, workers=[worker])
+    return lambda: client.run(restore, workers=[worker])
 
 
 def test_version_mismatch_is_detected_and_named(cluster):

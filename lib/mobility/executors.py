@@ -94,21 +94,19 @@ def _lib_dir() -> Path:
     return Path(__file__).resolve().parent
 
 
-@cache
-def _source_hash_cached(stamp: tuple) -> str:
+def _hash_source() -> str:
     h = hashlib.sha256()
-    for rel, _, _ in stamp:
-        h.update(rel.encode() + b"\0")
-        h.update((_lib_dir() / rel).read_bytes())
-        h.update(b"\0")
+    for p in sorted(p for p in _lib_dir().rglob("*.py") if "__pycache__" not in p.parts):
+        h.update(p.relative_to(_lib_dir()).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
+@cache
 def source_hash() -> str:
-    """A short SHA-256 of every ``*.py`` file of the installed ``mobility`` package (paths and bytes)."""
-    files = sorted(p for p in _lib_dir().rglob("*.py") if "__pycache__" not in p.parts)
-    stamp = tuple((p.relative_to(_lib_dir()).as_posix(), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-    return _source_hash_cached(stamp)
+    """A short SHA-256 of every ``*.py`` file of the installed ``mobility`` package (paths and bytes), taken the
+    first time this process asks: a worker reports the library it started computing with, so edits to the checkout
+    during a long run do not interrupt it, while a worker started after an edit reports the new hash."""
+    return _hash_source()
 
 
 @cache
@@ -159,15 +157,18 @@ def identity() -> dict:
 
 
 def expected_identity() -> dict:
-    """What every worker must report: this client's library and :data:`WORKER_ENV`."""
-    return {**identity(), "environment": dict(WORKER_ENV)}
+    """What every worker must report: the client's library as it is on disk now, and :data:`WORKER_ENV`."""
+    import mobility
+
+    return {"version": mobility.__version__, "source": _hash_source(), "environment": dict(WORKER_ENV)}
 
 
 def _mismatch(addr: str, ident: dict, expected: dict) -> str:
     diff = ", ".join(f"{k} {ident.get(k)!r} (client has {v!r})" for k, v in expected.items() if ident.get(k) != v)
     env = " ".join(f"{k}={v}" for k, v in WORKER_ENV.items())
     hint = (f" (start the worker with {env}, as dask's nanny does)" if ident.get("environment") !=
-            expected.get("environment") else " (install the client's checkout there)")
+            expected.get("environment") else " (install the client's checkout there; a worker started before the "
+            "library was edited keeps the old one: restart it)")
     return f"worker {addr} differs: {diff}{hint}"
 
 
