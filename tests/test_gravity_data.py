@@ -145,6 +145,17 @@ def test_real_kit_panel():
     # the kit's CEPII distances reproduce Table A1's distance moments (min 2.349, max 9.899)
     assert p.ln_dist.min() == pytest.approx(2.349, abs=5e-4) and p.ln_dist.max() == pytest.approx(9.899, abs=5e-4)
     assert p.schengen.mean() == pytest.approx(0.006, abs=5e-4)
+    tot = data.read_un2020_destination_totals(KIT / data.VALIDATION_FILES["totals_2020"])
+    world = tot[tot.iso3 == "WORLD"].set_index("year").total
+    assert world.loc[1990] == 152986157 and world.loc[2020] == 280598105  # both sexes, as printed in the file
+    assert tot[tot.iso3 != "WORLD"].iso3.nunique() > 220
+
+
+def test_un2020_totals_malformed(tmp_path):
+    bad = tmp_path / "totals.xlsx"
+    bad.write_text("not a workbook")
+    with pytest.raises(data.KitError, match="totals.xlsx: cannot read sheet 'Table 1'"):
+        data.read_un2020_destination_totals(bad)
 
 
 # --------------------------------------------------------------------------------------------------------------

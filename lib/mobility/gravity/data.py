@@ -332,13 +332,16 @@ def read_wdi_income(path: Path) -> pd.DataFrame:
 def read_un2020_destination_totals(path: Path) -> pd.DataFrame:
     """UN IMS 2020 revision, Table 1 (both sexes): ``iso3, year, total`` for countries whose name is in the
     crosswalk, plus ``iso3 == "WORLD"`` for the world total (1990-2020). Validation only: these are margins."""
+    import zipfile
+
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
     path = Path(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         ws = wb["Table 1"]
-    except (KeyError, OSError, ValueError) as exc:
+    except (KeyError, OSError, ValueError, InvalidFileException, zipfile.BadZipFile) as exc:
         raise KitError(f"{path.name}: cannot read sheet 'Table 1' ({exc})") from None
     rows = list(ws.iter_rows(values_only=True))
     wb.close()
