@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from mobility.gravity import cli, synthetic
 
 

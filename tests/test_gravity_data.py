@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from mobility import paths
 from mobility.gravity import data, synthetic
 
@@ -124,7 +123,7 @@ def test_crosswalk_lists_manual_mappings():
     assert not cw.un_name.duplicated().any() and not cw.iso3.duplicated().any()
     manual = cw[cw.match == "manual"]
     assert len(manual) == 20 and (manual.note != "").all()
-    assert dict(zip(manual.un_name, manual.iso3))["Republic of Korea"] == "KOR"
+    assert dict(zip(manual.un_name, manual.iso3, strict=True))["Republic of Korea"] == "KOR"
 
 
 def test_manifest_checksums_match_published_sums():

@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 import scipy.linalg
 import statsmodels.api as sm
-
 from mobility.gravity import estimate as est
 
 

@@ -172,7 +172,7 @@ def read_un_stocks(path: Path, waves=REAL_WAVES) -> pd.DataFrame:
     path = Path(path)
     df = _read_csv(path, ["year", "destination", "origin", "stock"], keep_default_na=False, na_values=[""])
     df = df[~df["destination"].isin(UN_AGGREGATES) & ~df["origin"].isin(UN_AGGREGATES)]
-    cw = dict(zip(*crosswalk()[["un_name", "iso3"]].T.to_numpy()))
+    cw = dict(zip(*crosswalk()[["un_name", "iso3"]].T.to_numpy(), strict=True))
     for col in ("destination", "origin"):
         unknown = ~df[col].isin(cw.keys())
         if unknown.any():
@@ -213,7 +213,7 @@ def read_geodist(path: Path) -> pd.DataFrame:
 def _numeric_to_iso3(geo_path: Path) -> dict[int, list[str]]:
     geo = _read_csv(Path(geo_path), ["iso3", "cnum"], encoding="latin-1")
     out: dict[int, list[str]] = {}
-    for iso, num in zip(geo.iso3, _numeric(geo, "cnum", Path(geo_path), allow_missing=False).astype(int)):
+    for iso, num in zip(geo.iso3, _numeric(geo, "cnum", Path(geo_path), allow_missing=False).astype(int), strict=True):
         out[int(num)] = CEPII_LEGACY.get(iso, [iso])
     out.update(DESTA_NUMERIC_MANUAL)
     return out
@@ -252,7 +252,7 @@ def rta_pairs(desta: pd.DataFrame, geo_path: Path, *, wto_only: bool = False, si
             continue
         if wto_only and base_wto.get(rd["base_treaty"], 0) != 1:
             continue
-        members = [(int(rd[c]), rd.get(m)) for c, m in zip(cols, roles) if pd.notna(rd[c])]
+        members = [(int(rd[c]), rd.get(m)) for c, m in zip(cols, roles, strict=True) if pd.notna(rd[c])]
         if et == "withdrawal":
             leaving = [c for c, r in members if r == 1] or [c for c, _ in members]
             for c in leaving:
@@ -354,7 +354,7 @@ def read_un2020_destination_totals(path: Path) -> pd.DataFrame:
     for j, v in enumerate(header):  # the first block of years is "both sexes combined"
         if isinstance(v, int) and 1990 <= v <= 2020 and v not in year_cols:
             year_cols[v] = j
-    cw = dict(zip(*crosswalk()[["un_name", "iso3"]].T.to_numpy()))
+    cw = dict(zip(*crosswalk()[["un_name", "iso3"]].T.to_numpy(), strict=True))
     out = []
     for r in rows[header_i + 1:]:
         if not r or not isinstance(r[name_col], str):

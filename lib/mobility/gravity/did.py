@@ -50,7 +50,7 @@ def dcdh(sample: pd.DataFrame, effects: int = 4, placebo: int = 1, controls=None
     for name, frame in (("Effects", res["Effects"]), ("Placebos", res.get("Placebos"))):
         if frame is None:
             continue
-        for k, (idx, r) in enumerate(frame.iterrows()):
+        for k, (_, r) in enumerate(frame.iterrows()):
             label = f"t+{k}" if name == "Effects" else f"t-{k + 1}"
             label = "t0" if label == "t+0" else label
             rows.append({"horizon": label, "estimate": float(r["Estimate"]), "se": float(r["SE"]),

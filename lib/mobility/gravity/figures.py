@@ -51,7 +51,7 @@ def figure2(panel: pd.DataFrame, label: str):
     """Figure 2: migration stock among country pairs with different income levels (one panel per pair type)."""
     tab = stock_by_income_pair(panel)
     fig, axes = plotting.figure("panel", 2, 2)
-    for ax, kind in zip(axes.ravel(), ["South-North", "North-South", "North-North", "South-South"]):
+    for ax, kind in zip(axes.ravel(), ["South-North", "North-South", "North-North", "South-South"], strict=True):
         ax.plot(tab.index, tab[kind], marker="o")
         ax.set_title(f"{kind} migration (millions)")
     fig.suptitle(label)
@@ -78,7 +78,7 @@ def figure3(panel: pd.DataFrame, treat: str, label: str, max_points: int = 20000
     years = sorted(df.year.unique())
     grid = np.linspace(0, 17, 200)
     fig, axes = plotting.figure("panel", 3, 3, sharex=True, sharey=True)
-    for ax, y in zip(axes.ravel(), years):
+    for ax, y in zip(axes.ravel(), years, strict=False):  # 9 panels, 7 waves
         for val, name in ((1, f"with {_name(treat)}"), (0, f"without {_name(treat)}")):
             x = np.sort(np.log(df.loc[(df.year == y) & (df[treat] == val), "stock"].to_numpy()))
             if len(x) > max_points:
@@ -98,7 +98,8 @@ def figure4(panel: pd.DataFrame, treat: str, label: str, max_points: int = 20000
     df = panel[(panel.stock > 0) & panel.dest_north.notna()]
     grid = np.linspace(0, 17, 200)
     fig, axes = plotting.figure("wide", 1, 2, sharey=True)
-    for ax, (north, title) in zip(axes, ((1, "Migration to developed countries"), (0, "Migration to developing countries"))):
+    panels = ((1, "Migration to developed countries"), (0, "Migration to developing countries"))
+    for ax, (north, title) in zip(axes, panels, strict=True):
         for val, name in ((1, f"with {_name(treat)}"), (0, f"without {_name(treat)}")):
             x = np.sort(np.log(df.loc[(df.dest_north == north) & (df[treat] == val), "stock"].to_numpy()))
             if len(x) > max_points:
