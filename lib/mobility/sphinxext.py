@@ -112,8 +112,27 @@ def _copy_mathjax(app, exception):
             shutil.copyfile(src / rel, dst / rel)
 
 
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    """Drop repeated inline scripts. With Jupyter Book 1.0.4, sphinx-thebe's and sphinx-togglebutton's inline
+    configuration scripts are registered twice; thebe's declares ``const THEBE_JS_URL``, so the second copy throws
+    "Identifier 'THEBE_JS_URL' has already been declared" in every page (caught by tests/test_browser.py)."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, out = set(), []
+    for js in scripts:
+        attrs = getattr(js, "attributes", {}) or {}
+        # the copies differ only in filename None vs "" (inline scripts have no file)
+        key = (getattr(js, "filename", str(js)) or "", tuple(sorted((k, str(v)) for k, v in attrs.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(js)
+    context["script_files"] = out
+
+
 def setup(app):
     _wrap_reader()
+    app.connect("html-page-context", _dedupe_scripts)
     app.connect("config-inited", _config_inited)
     app.connect("build-finished", _copy_mathjax)
     app.connect("source-read", _source_read)
