@@ -229,7 +229,7 @@ def to_frame(fits: dict, stars: bool = True) -> pd.DataFrame:
                 cells.append("")
                 ses.append("")
         rows[LABELS.get(r, r)] = cells
-        rows[LABELS.get(r, r) + " "] = ses
+        rows[LABELS.get(r, r) + " (s.e.)"] = ses
     rows["Observations"] = [f"{f.nobs:,}" for f in fits.values()]
     rows["Dropped (separation)"] = [f"{f.n_separation:,}" for f in fits.values()]
     rows["Pair FE"] = ["Yes" if "pair" in f.fe else "No" for f in fits.values()]
