@@ -131,7 +131,12 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    import hashlib
+
     _wrap_reader()
+    # A change to this extension changes what every page renders: as a config value, Sphinx sees it and rebuilds.
+    app.add_config_value("mobility_sphinxext_hash", hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],
+                         "env")
     app.connect("html-page-context", _dedupe_scripts)
     app.connect("config-inited", _config_inited)
     app.connect("build-finished", _copy_mathjax)
