@@ -23,7 +23,7 @@ Builders for the book's heavy loops:
 - :func:`relocation_grid`: thresholds, cut-offs, locations and productivities of the relocation model of
   Baldwin & Okubo (:mod:`mobility.relocation`) over a grid;
 - :func:`gravity_montecarlo`: replications of a PPML specification on simulated panels of the structural
-  gravity model (:mod:`mobility.gravity.synthetic`), replication ``r`` drawn with seed ``seed + r``.
+  gravity model (:mod:`mobility.gravity.montecarlo`), replication ``r`` drawn with seed ``seed + r``.
 """
 
 from __future__ import annotations
@@ -262,29 +262,30 @@ def relocation_grid(grid: dict, *, fixed: dict | None = None, chunk_size: int = 
 
 # --------------------------------------------------------------------------------------------- gravity
 def _gravity_chunk(rows, spec, simulation):
-    """Simulate and estimate each replication of the chunk; one output row per (replication, term)."""
-    from .gravity import synthetic, tables
+    """The chunk's (consecutive) replications through :func:`mobility.gravity.montecarlo.run`."""
+    from dataclasses import replace
 
-    out = []
-    for r in rows:
-        sim = synthetic.SimulationParams(**{**simulation, "waves": tuple(simulation["waves"]), "seed": r["seed"]})
-        fit = tables.run_spec(synthetic.simulate_panel(sim), spec)
-        truth = sim.truth()
-        for term in sorted(fit.coef):
-            coef, se, true = fit.coef[term], fit.se[term], truth.get(term, float("nan"))
-            out.append({**r, "term": term, "coef": coef, "se": se, "true": true,
-                        "covered": bool(abs(coef - true) <= 1.959963984540054 * se), "nobs": fit.nobs})
-    return out
+    from .gravity import montecarlo, synthetic
+
+    reps = [r["replication"] for r in rows]
+    if reps != list(range(reps[0], reps[0] + len(reps))):
+        raise ValueError(f"a gravity chunk must hold consecutive replications, got {reps}")
+    base = synthetic.SimulationParams(**{**simulation, "waves": tuple(simulation["waves"])})
+    draws = montecarlo.run(replace(base, seed=base.seed + reps[0]), len(reps), spec)
+    draws["rep"] += reps[0]
+    draws.insert(1, "seed", base.seed + draws["rep"])
+    return draws.to_dict("records")
 
 
 def gravity_montecarlo(replications: int, *, spec: str = "table2.col3", simulation: dict | None = None,
                        chunk_size: int = 5, name: str | None = None) -> Sweep:
     """``replications`` PPML estimates of specification ``spec`` (:data:`mobility.gravity.tables.SPECS`) on
     panels simulated from the structural model (:class:`mobility.gravity.synthetic.SimulationParams` with
-    ``simulation`` overrides); replication ``r`` uses seed ``simulation["seed"] + r``.
+    ``simulation`` overrides), by :func:`mobility.gravity.montecarlo.run` chunk by chunk; replication ``r`` uses
+    seed ``simulation["seed"] + r``, as there, so the table equals ``montecarlo.run`` of all replications.
 
-    Output (tidy): one row per replication and coefficient: estimate, standard error, true value, whether the
-    95 % interval covers it, observations used."""
+    Output (tidy, the columns of ``montecarlo.run`` plus ``seed``): one row per replication and regressor;
+    :func:`mobility.gravity.montecarlo.summarise` turns it into bias, dispersion and coverage."""
     from dataclasses import asdict
 
     from .gravity import synthetic, tables
@@ -299,8 +300,7 @@ def gravity_montecarlo(replications: int, *, spec: str = "table2.col3", simulati
     sim["waves"] = list(sim["waves"])
     rows = [{"replication": r, "seed": base.seed + r} for r in range(replications)]
     return Sweep(name or f"gravity-mc-{spec.replace('.', '-')}", _gravity_chunk, chunked(rows, chunk_size),
-                 {"spec": spec, "simulation": sim}, modules=("mobility.gravity.synthetic", "mobility.gravity.tables"),
-                 sort_by=("replication", "term"),
+                 {"spec": spec, "simulation": sim}, modules=("mobility.gravity.montecarlo",), sort_by=("rep",),
                  description=f"Monte Carlo of PPML {spec} on {replications} simulated panels")
 
 
