@@ -22,6 +22,14 @@ from pathlib import Path
 from . import deps
 
 
+def _hide_parameters(nb) -> None:
+    """The ``parameters`` cell is for papermill and readers of the source, not for the rendered page."""
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and "parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+
+
 def _set_quick(nb) -> None:
     """Quick builds (``MOBILITY_QUICK=1``, used by the tests): run the page with ``quick = True``."""
     for cell in nb.cells:
@@ -42,6 +50,7 @@ def _wrap_reader():
         nb = original(text, config=config, code_directive=code_directive, raw_directive=raw_directive,
                       add_source_map=add_source_map, path=path)
         if any(c.cell_type == "code" for c in nb.cells):
+            _hide_parameters(nb)
             if os.environ.get("MOBILITY_QUICK") == "1":
                 _set_quick(nb)
             ks = dict(nb.metadata.get("kernelspec", {}))
