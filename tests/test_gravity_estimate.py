@@ -52,14 +52,15 @@ def test_ppml_matches_dummy_variable_glm():
     assert fit.n_separation == 0 and fit.n_singleton == 0 and fit.nobs == len(df)
     X = _glm_dummies(df, REGS, FES)
     glm = sm.GLM(df["stock"], X, family=sm.families.Poisson()).fit(tol=1e-14, maxiter=200, cov_type="HC0")
-    n, k = len(df), len(REGS)
-    factor = np.sqrt(n / (n - k))  # the chapter's deliberate correction: N/(N-K), K = slopes only
+    # the chapter's correction: N/(N-K), K = slopes + fixed-effect levels - (number of FE sets - 1) (fixest's count)
+    n = len(df)
+    k_all = len(REGS) + sum(df[f].nunique() for f in FES) - (len(FES) - 1)
+    factor = np.sqrt(n / (n - k_all))
     for r in REGS:
         assert fit.coef[r] == pytest.approx(glm.params[r], abs=1e-8)
         assert fit.se[r] == pytest.approx(glm.bse[r] * factor, abs=1e-6)
-    # the correction is not pyfixest's default, which would count the fixed effects in K
-    k_all = X.shape[1]
-    assert abs(fit.se["visa"] - glm.bse["visa"] * np.sqrt(n / (n - k_all))) > 1e-4
+        # the alternative kept on the result counts the slopes only
+        assert fit.extra["se_slopes_only"][r] == pytest.approx(glm.bse[r] * np.sqrt(n / (n - len(REGS))), abs=1e-6)
 
 
 def test_separation_dropped_and_counted():
