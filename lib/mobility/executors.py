@@ -42,9 +42,12 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 
-__all__ = ["ExecutorError", "WorkerMismatchError", "CONNECT_TIMEOUT", "parse_scheduler", "executor",
-           "connect", "local_cluster", "source_hash", "identity", "check_workers", "check_shared_filesystem",
-           "HASH_SEED", "WORKER_ENV", "CheckedExecutor", "expected_identity", "hash_seed", "environment", "worker_environment", "process_pool"]
+__all__ = [
+    "ExecutorError", "WorkerMismatchError", "CheckedExecutor", "CONNECT_TIMEOUT", "HASH_SEED", "WORKER_ENV",
+    "parse_scheduler", "executor", "connect", "local_cluster", "process_pool", "worker_environment",
+    "source_hash", "hash_seed", "environment", "identity", "expected_identity", "check_workers",
+    "check_shared_filesystem",
+]
 
 #: seconds to wait for a scheduler before giving up
 CONNECT_TIMEOUT = 3.0
@@ -291,11 +294,13 @@ def local_cluster(n_workers: int, threads_per_worker: int = 1, processes: bool =
 @contextlib.contextmanager
 def executor(scheduler: str | None = None, jobs: int = 1, *, check: bool = True,
              shared_dir: Path | None = None) -> Iterator[Executor | None]:
-    """The executor for ``--scheduler``/``--jobs`` (see the module docstring); ``None`` = run in this process.
+    """The executor for ``--scheduler``/``--jobs`` (see the module docstring); ``None`` (no scheduler, one job)
+    means: run in this process. Within the block, processes started from here get :data:`WORKER_ENV`.
 
-    With a scheduler, workers are checked (:func:`check_workers`) unless ``check=False``; ``shared_dir``
-    additionally requires that they see that directory (:func:`check_shared_filesystem`). Everything started
-    here (pool, client, cluster) is shut down on exit; an external scheduler and its workers are left running.
+    With a scheduler, workers are checked on connecting (:func:`check_workers`) and by every task
+    (:class:`CheckedExecutor`) unless ``check=False``; ``shared_dir`` additionally requires that they see that
+    directory (:func:`check_shared_filesystem`). Everything started here (pool, client, cluster) is shut down on
+    exit; an external scheduler and its workers are left running.
     """
     kind, arg = parse_scheduler(scheduler)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -325,4 +330,4 @@ def _executor(kind, arg, jobs, check, shared_dir):
             check_workers(client)
         if shared_dir is not None:
             check_shared_filesystem(client, shared_dir)
-        yield CheckedExecutor(client)
+        yield CheckedExecutor(client) if check else client.get_executor(pure=False)
