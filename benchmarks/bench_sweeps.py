@@ -7,8 +7,9 @@ Each workload runs on a LocalCluster (127.0.0.1, single-threaded worker processe
 scratch (``force``), into ``_build/benchmarks/sweeps/<workers>w/``. Workers are warmed up first (imports and one
 small estimate, timed separately), so the figures are steady-state throughput. The script also checks that the
 tables of the two runs are byte-identical. On a shared machine the speed-up is bounded by the idle cores: the load
-average is printed before and after, and the workers' busy time (from Dask's task stream) shows whether a slower
-run came from scheduling overhead (low utilisation) or from contention for the cores (more ms per item).
+average is printed before and after; the workers' busy time (from Dask's task stream) and CPU time show whether a
+slower run came from scheduling overhead (low busy share) or from contention for the cores (busy but little CPU:
+other processes got the cores).
 """
 
 from __future__ import annotations
@@ -66,10 +67,12 @@ def main(argv=None) -> int:
             print(f"\n{workers} worker(s): cluster start {t_start:.1f} s, warm-up {t_warm:.1f} s")
             for label, sweep, unit in workloads(args.quick):
                 n = len({r.get("point", r.get("replication")) for c in sweep.chunks for r in c})
+                cpu0 = sum(client.run(time.process_time).values())
                 t0 = time.perf_counter()
                 with get_task_stream(client) as stream:
                     res = sweeps.run(sweep, ex, force=True, progress=False)
                 dt = time.perf_counter() - t0
+                cpu = sum(client.run(time.process_time).values()) - cpu0
                 busy = sum(s["stop"] - s["start"] for t in stream.data for s in t["startstops"]
                            if s["action"] == "compute")
                 if not res.ok:
@@ -79,7 +82,8 @@ def main(argv=None) -> int:
                 tables[label, workers] = res.csv.read_bytes() if res.ok else None
                 print(f"  {label}: {n} {unit} in {len(sweep.chunks)} chunks: {dt:.2f} s, {n / dt:.1f} {unit}/s; "
                       f"workers busy {busy:.1f} s = {busy / (workers * dt):.0%} of {workers} x wall, "
-                      f"{1000 * busy / n:.1f} ms each")
+                      f"{1000 * busy / n:.1f} ms each; worker CPU {cpu:.1f} s = {cpu / (workers * dt):.0%} "
+                      f"of {workers} x wall")
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     print("\nworkload                                      1 worker     2 workers    speed-up  same bytes")
     for label, _, _unit in workloads(args.quick):
