@@ -17,12 +17,15 @@ from mobility import cli, executors
 
 @pytest.fixture(scope="module")
 def cluster():
-    """Two single-threaded worker processes on 127.0.0.1, no dashboard; a client connected to them."""
+    """Two single-threaded worker processes on 127.0.0.1, no dashboard; a client connected to them; and what the
+    workers must report, read once (so that others editing the library meanwhile do not make the tests flaky)."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as lc, distributed.Client(lc, set_as_default=False) as client:
         client.wait_for_workers(2, timeout=30)
-        yield lc, client
+        expected = executors.expected_identity()
+        executors.check_workers(client, expected)
+        yield client, expected
 
 
 def _workers(client):
@@ -83,12 +86,12 @@ def test_cli_unreachable_scheduler_is_one_line_exit_2(capsys):
 
 
 def test_identity_and_hash_seed_of_workers(cluster):
-    _, client = cluster
-    got = executors.check_workers(client)
+    client, expected = cluster
+    got = executors.check_workers(client, expected)
     assert sorted(got) == _workers(client) and len(got) == 2
     for ident in got.values():
         assert ident["version"] == executors.identity()["version"]
-        assert ident["source"] == executors.expected_identity()["source"]
+        assert ident["source"] == expected["source"]
         assert ident["environment"] == executors.WORKER_ENV
     assert all(a.startswith("tcp://127.0.0.1:") for a in got)
 
@@ -117,33 +120,33 @@ def _patch_worker(client, worker, attr, value):
 
 
 def test_version_mismatch_is_detected_and_named(cluster):
-    _, client = cluster
+    client, expected = cluster
     bad = _workers(client)[1]
     undo = _patch_worker(client, bad, "__version__", "0.0.0-old")
     try:
         with pytest.raises(executors.WorkerMismatchError) as err:
-            executors.check_workers(client)
+            executors.check_workers(client, expected)
     finally:
         undo()
     msg = str(err.value)
     assert f"worker {bad} differs: version '0.0.0-old'" in msg
     assert _workers(client)[0] not in msg
-    executors.check_workers(client)  # healthy again
+    executors.check_workers(client, expected)  # healthy again
 
 
 def test_source_mismatch_is_detected(cluster):
-    _, client = cluster
+    client, expected = cluster
     bad = _workers(client)[0]
     undo = _patch_worker(client, bad, "source_hash", lambda: "deadbeef")
     try:
         with pytest.raises(executors.WorkerMismatchError, match=f"worker {bad} differs: source 'deadbeef'"):
-            executors.check_workers(client)
+            executors.check_workers(client, expected)
     finally:
         undo()
 
 
 def test_worker_without_mobility_is_named(cluster):
-    _, client = cluster
+    client, expected = cluster
     bad = _workers(client)[0]
 
     def broken():
@@ -152,32 +155,32 @@ def test_worker_without_mobility_is_named(cluster):
     undo = _patch_worker(client, bad, "identity", broken)
     try:
         with pytest.raises(executors.WorkerMismatchError, match=f"worker {bad} cannot run mobility"):
-            executors.check_workers(client)
+            executors.check_workers(client, expected)
     finally:
         undo()
 
 
 def test_random_hash_seed_worker_is_rejected(cluster):
-    _, client = cluster
+    client, expected = cluster
     bad = _workers(client)[1]
     undo = _patch_worker(client, bad, "hash_seed", lambda: "random")
     try:
         with pytest.raises(executors.WorkerMismatchError, match="'PYTHONHASHSEED': 'random'.*PYTHONHASHSEED=6640"):
-            executors.check_workers(client)
+            executors.check_workers(client, expected)
     finally:
         undo()
 
 
 def test_late_worker_mismatch_is_caught_by_the_task(cluster):
     """A worker that was fine at connect time (or joined later) and differs now: its task names it."""
-    _, client = cluster
-    ex = executors.CheckedExecutor(client)
+    client, expected = cluster
+    ex = executors.CheckedExecutor(client, expected)
     assert ex.submit(pow, 3, 2).result(timeout=30) == 9
     bad = _workers(client)[0]
     undo = _patch_worker(client, bad, "__version__", "9.9.9")
     try:
         pinned = client.get_executor(pure=False, workers=[bad])  # what submit() sends, on the patched worker
-        fut = pinned.submit(executors._checked_call, executors.expected_identity(), pow, 2, 5)
+        fut = pinned.submit(executors._checked_call, expected, pow, 2, 5)
         with pytest.raises(executors.WorkerMismatchError, match=f"worker {bad} differs: version '9.9.9'"):
             fut.result(timeout=30)
     finally:
@@ -185,7 +188,7 @@ def test_late_worker_mismatch_is_caught_by_the_task(cluster):
 
 
 def test_shared_filesystem_check(cluster, tmp_path, monkeypatch):
-    _, client = cluster
+    client, expected = cluster
     monkeypatch.setenv("MOBILITY_BUILD_DIR", str(tmp_path / "elsewhere"))  # the workers keep their own
     with pytest.raises(executors.ExecutorError, match="writes to .*, the client to .*elsewhere"):
         executors.check_shared_filesystem(client, tmp_path / "elsewhere")

@@ -19,8 +19,9 @@ def cluster_executor():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as lc, distributed.Client(lc, set_as_default=False) as client:
         client.wait_for_workers(2, timeout=30)
-        executors.check_workers(client)
-        yield executors.CheckedExecutor(client)
+        expected = executors.expected_identity()  # read once: others may edit the library during the tests
+        executors.check_workers(client, expected)
+        yield executors.CheckedExecutor(client, expected)
 
 
 @pytest.fixture
