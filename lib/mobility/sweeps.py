@@ -7,13 +7,14 @@ executor (see :mod:`mobility.executors`), shows a progress bar, stores each fini
 ``_build/sweeps/<name>/table.csv`` (and ``sweep.json``, a description of the sweep).
 
 - **Same bytes whatever the executor.** The chunking is part of the sweep (never derived from the number of
-  workers), each chunk starts from scratch, output rows go through JSON (exact float round trip) and the table is
-  assembled in chunk order; the executor only decides *where* a chunk runs.
+  workers), each chunk starts from scratch in a process with :data:`mobility.executors.WORKER_ENV` (fixed hash
+  seed, one BLAS thread), output rows go through JSON (exact float round trip) and the table is assembled in chunk
+  order; the executor only decides *where* a chunk runs.
 - **Failures.** A chunk that raises is retried once; if it fails again it is reported with its parameters and the
   error (:class:`ChunkFailure`), the other chunks are kept, and no table is written.
 - **Reruns run only what is missing.** A chunk is skipped when its stored file exists under its key: a hash of
   the chunk's rows, the options, the function's source and the library modules and data files the sweep depends
-  on (:func:`mobility.deps.dependencies`). Extending a grid reuses the chunks that did not change.
+  on (:func:`mobility.deps.dependencies`). A changed grid reuses every chunk whose rows did not change.
 
 Builders for the book's heavy loops:
 
