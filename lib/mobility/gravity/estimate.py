@@ -41,6 +41,38 @@ __all__ = [
     "leave_one_out_instrument",
 ]
 
+def _deterministic_fixed_effect_order() -> None:
+    """Make pyfixest 0.60.0 order the fixed effects as written, whatever ``PYTHONHASHSEED`` is.
+
+    ``pyfixest.estimation.formula.utils._encode_fixed_effects`` collects the fixed-effect names in a ``set``, so their
+    order — and with it the order of the alternating projections — depends on Python's string-hash seed, and the
+    estimates differ between runs in the 13th digit. The replacement below is the same function with an ordered
+    de-duplication, so that reruns give byte-identical results files.
+    """
+    import re
+
+    from pyfixest.estimation.formula import model_matrix, utils
+
+    def _encode_fixed_effects(fixed_effects: str, data: pd.DataFrame) -> str:
+        fes = list(dict.fromkeys(re.split(r"\s*\+\s*", fixed_effects)))
+        for fixed_effect in fes:
+            if "^" not in fixed_effect:
+                continue
+            parts = fixed_effect.split("^")
+            data[fixed_effect.replace("^", "_")] = (
+                data[parts[0]].astype(pd.StringDtype())
+                .str.cat(data[parts[1:]].astype(pd.StringDtype()), sep="^", na_rep=None)
+            )
+        encoded = (f"__fixed_effect__({fe.replace('^', '_')})" for fe in fes)
+        return f"{' + '.join(encoded)} - 1"
+
+    utils._encode_fixed_effects = _encode_fixed_effects
+    if hasattr(model_matrix, "_encode_fixed_effects"):
+        model_matrix._encode_fixed_effects = _encode_fixed_effects
+
+
+_deterministic_fixed_effect_order()
+
 #: The small-sample correction used throughout the chapter (see the module docstring).
 SSC = {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"}
 
