@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+KIT = ROOT.parent / "shared" / "data" / "gravity"
+# Like `make test`: the gravity chapter runs on the real data kit when it sits beside the repository (CI has it).
+# Set here, at import, so that every process the tests start (variants, Jupyter Book, kernels) inherits it.
+if KIT.is_dir():
+    os.environ.setdefault("MOBILITY_DATA_DIR", str(KIT))
 
 MINI_PAGE = """---
 jupytext:

@@ -29,8 +29,9 @@ from . import paths
 
 __all__ = ["dependencies", "fingerprint", "module_closure"]
 
-_IMPORT_RE = re.compile(r"^\s*(?:from\s+(mobility(?:\.\w+)*)\s+import\s+([\w\s,()]+)|import\s+(mobility(?:\.\w+)*))",
-                        re.M)
+# ``from mobility.x import a, b`` (names on one line, or in parentheses over several) and ``import mobility.x``
+_IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(mobility(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[\w \t,]+)"
+                        r"|import[ \t]+(mobility(?:\.\w+)*))", re.M)
 
 
 def _lib_dir() -> Path:

@@ -48,7 +48,7 @@ class Artifact:
 def _aliases(code: str) -> dict[str, str]:
     """Local names bound to ``mobility`` modules/objects by import statements."""
     out = {}
-    for m in re.finditer(r"^\s*from\s+(mobility(?:\.\w+)*)\s+import\s+([\w\s,()]+?)$", code, re.M):
+    for m in re.finditer(r"^[ \t]*from[ \t]+(mobility(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[\w \t,]+)", code, re.M):
         for part in m.group(2).replace("(", " ").replace(")", " ").split(","):
             bits = part.split()
             if bits:

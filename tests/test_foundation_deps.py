@@ -1,0 +1,33 @@
+"""mobility.deps: what a notebook depends on."""
+
+from __future__ import annotations
+
+from mobility import deps
+
+
+def test_imports_on_consecutive_lines_are_all_seen():
+    text = "from mobility import results, scorecard\nfrom mobility.gravity import data, tables\nimport mobility.paths\n"
+    mods = deps.module_closure(text)
+    for m in ("mobility.results", "mobility.scorecard", "mobility.gravity.data", "mobility.gravity.tables",
+              "mobility.paths", "mobility._io"):
+        assert m in mods, m
+
+
+def test_parenthesised_imports_and_library_closure():
+    mods = deps.module_closure("from mobility.relocation import (\n    Params,\n    solve,\n)\n")
+    assert "mobility.relocation" in mods and "mobility" in mods
+    assert "mobility.gravity" not in mods
+
+
+def test_data_files_are_found_by_their_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOBILITY_ROOT", str(tmp_path))
+    (tmp_path / "data" / "ch").mkdir(parents=True)
+    (tmp_path / "data" / "ch" / "a.csv").write_text("x\n")
+    (tmp_path / "data" / "ch" / "b.csv").write_text("y\n")
+    d = deps.dependencies("p = data_file('ch/a.csv')")
+    assert list(d["data"]) == ["data/ch/a.csv"]
+    before = deps.fingerprint("p = data_file('ch/a.csv')")
+    (tmp_path / "data" / "ch" / "b.csv").write_text("changed\n")
+    assert deps.fingerprint("p = data_file('ch/a.csv')") == before
+    (tmp_path / "data" / "ch" / "a.csv").write_text("changed\n")
+    assert deps.fingerprint("p = data_file('ch/a.csv')") != before
