@@ -195,6 +195,14 @@ def test_shared_filesystem_check(cluster, tmp_path, monkeypatch):
     assert not list((tmp_path / "elsewhere").glob(".executor-probe-*"))  # the probe is cleaned up
 
 
+def test_executor_connects_to_a_running_scheduler(cluster):
+    client, _ = cluster
+    # check=False: the per-connection and per-task checks are tested above against the expectation read once
+    with executors.executor(client.scheduler.address, check=False) as ex:
+        assert ex.submit(pow, 2, 3).result(timeout=30) == 8
+    assert client.status == "running"  # an external scheduler and its workers are left running
+
+
 def test_local_cluster_executor_runs_and_shuts_down():
     with executors.executor("local:1") as ex:
         client = ex.client
