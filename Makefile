@@ -8,6 +8,15 @@ JOBS ?= 2
 # The gravity data kit (real mode); unset MOBILITY_DATA_DIR= to build on the embedded synthetic panel.
 MOBILITY_DATA_DIR ?= $(abspath $(wildcard ../shared/data/gravity))
 export MOBILITY_DATA_DIR
+# Byte-identical results: a fixed string-hash seed and one BLAS thread (what Dask workers use too; pyfixest's
+# three-way PPML moves in its last digits with the hash seed).
+export PYTHONHASHSEED := 6640
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+# Optional Dask scheduler for the variants: make book SCHEDULER=local:2 (or tcp://HOST:8786).
+SCHEDULER ?=
+VARIANTS_EXEC = $(if $(SCHEDULER),--scheduler $(SCHEDULER),--jobs $(JOBS))
 
 .PHONY: book test figures smoke clean venv lock inventory readme bench help browser-deps
 
@@ -31,10 +40,10 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 figures: $(STAMP)
-	$(PY) -m mobility variants run --jobs $(JOBS)
+	$(PY) -m mobility variants run $(VARIANTS_EXEC)
 
 book: $(STAMP)
-	$(PY) -m mobility variants run --jobs $(JOBS)
+	$(PY) -m mobility variants run $(VARIANTS_EXEC)
 	$(PY) -m mobility book build
 
 test: $(STAMP) browser-deps

@@ -2,6 +2,7 @@
 
     python -m mobility variants list
     python -m mobility variants run [NAME[/VARIANT] ...] [--set key=value ...] [--jobs N] [--quick] [--force]
+                                    [--scheduler local:N | tcp://HOST:PORT]   # run on a Dask cluster
     python -m mobility book build            # what `make book` runs after the variants
     python -m mobility book deps PAGE        # what a page depends on (the cache fingerprint's inputs)
     python -m mobility scorecard             # regenerate book/replication.md from _build/results
@@ -9,6 +10,8 @@
     python -m mobility manifest [--check]    # regenerate data/manifest.yml from data/manifest.d/
     python -m mobility readme [--check]      # README's generated data and figure/table sections
     python -m mobility inventory             # appendix + README tables incl. measured runtimes
+    python -m mobility sweeps {mnc,relocation,gravity} ...   # chunked parameter sweeps (mobility.sweeps)
+    python -m mobility gravity {specs,estimate} ...          # the gravity specifications on your own panel
 
 Bad input (unknown variant, unknown or mistyped parameter, malformed YAML) prints one ``error:`` line and exits
 with code 2, writing nothing. A notebook that fails while running exits with code 1.
@@ -176,12 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("--jobs", type=int, default=1)
     ps.set_defaults(func=_smoke)
 
-    import importlib.util
+    from . import sweeps_cli
+    from .gravity import cli as gravity_cli
 
-    if importlib.util.find_spec("mobility.gravity.cli") is not None:  # chapter subcommands register themselves
-        from .gravity import cli as gravity_cli
-
-        gravity_cli.add_parser(sub)
+    gravity_cli.add_parser(sub)  # python -m mobility gravity ...
+    sweeps_cli.add_parser(sub)  # python -m mobility sweeps ...
     return p
 
 
