@@ -10,7 +10,6 @@ import platform
 import time
 
 import numpy as np
-
 from mobility.mnc import REGIMES, Params, experiments, solve, us_autarky
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pytest
-
 from mobility import book
 
 ROOT = Path(__file__).resolve().parents[1]

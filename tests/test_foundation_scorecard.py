@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mobility import scorecard
 
 HEADER = "key,source,published,tolerance,note,status,where\n"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from conftest import write_notebook
-
 from mobility import variants
 
 BODY = """import os

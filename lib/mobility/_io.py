@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -30,3 +31,18 @@ def write_bytes_atomic(path: Path, data: bytes) -> bool:
 
 def write_text_atomic(path: Path, text: str) -> bool:
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def environ(values: dict):
+    """Set environment variables for the block (processes started inside inherit them), then restore them."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: str(v) for k, v in values.items()})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from . import paths
@@ -63,7 +63,7 @@ def _imports_in_text(text: str) -> set[str]:
     return {mod for mod in found if _module_file(mod)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _module_imports(module: str) -> frozenset[str]:
     """Library modules imported by ``module`` (absolute and relative imports)."""
     path = _module_file(module)

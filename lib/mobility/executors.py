@@ -42,6 +42,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 
+from ._io import environ
+
 __all__ = [
     "ExecutorError", "WorkerMismatchError", "CheckedExecutor", "CONNECT_TIMEOUT", "HASH_SEED", "WORKER_ENV",
     "parse_scheduler", "executor", "connect", "local_cluster", "process_pool", "worker_environment",
@@ -137,19 +139,9 @@ def environment() -> dict:
     return {k: hash_seed() if k == "PYTHONHASHSEED" else os.environ.get(k, "unset") for k in WORKER_ENV}
 
 
-@contextlib.contextmanager
 def worker_environment():
     """Within the block, processes started from here (pools, workers, kernels) get :data:`WORKER_ENV`."""
-    saved = {k: os.environ.get(k) for k in WORKER_ENV}
-    os.environ.update(WORKER_ENV)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return environ(WORKER_ENV)
 
 
 def identity() -> dict:

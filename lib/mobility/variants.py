@@ -34,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from . import deps, paths
+from ._io import environ
 
 __all__ = ["VariantsError", "VariantFailed", "Spec", "load_specs", "notebook_parameters", "plan", "run",
            "output", "VariantOutput"]
@@ -258,18 +259,15 @@ def execute(job: Job) -> str:
     parent = job.out.parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{job.variant}.tmp-"))
-    env_keys = ("MOBILITY_OUTPUT_DIR", "MOBILITY_PAGE")
-    saved = {k: os.environ.get(k) for k in env_keys}
-    os.environ["MOBILITY_OUTPUT_DIR"] = str(tmp)
-    os.environ["MOBILITY_PAGE"] = f"variants/{job.name}/{job.variant}"
     notebook = Path(job.notebook)
     try:
         nb = _read_notebook(notebook)
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(nb, str(tmp / "notebook.ipynb"), parameters=job.params, kernel_name="python3",
-                                language="python", cwd=str(notebook.parent), progress_bar=False,
-                                log_output=False)
+            with environ({"MOBILITY_OUTPUT_DIR": tmp, "MOBILITY_PAGE": f"variants/{job.name}/{job.variant}"}):
+                pm.execute_notebook(nb, str(tmp / "notebook.ipynb"), parameters=job.params, kernel_name="python3",
+                                    language="python", cwd=str(notebook.parent), progress_bar=False,
+                                    log_output=False)
         except pm.PapermillExecutionError as exc:
             report = paths.build_dir() / "reports" / "variants" / f"{job.name}-{job.variant}.ipynb"
             report.parent.mkdir(parents=True, exist_ok=True)
@@ -293,12 +291,6 @@ def execute(job: Job) -> str:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def run(jobs: list[Job], executor: Executor | None = None, jobs_n: int = 1, force: bool = False,
