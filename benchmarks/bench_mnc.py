@@ -10,6 +10,7 @@ import platform
 import time
 
 import numpy as np
+
 from mobility.mnc import REGIMES, Params, experiments, solve, us_autarky
 
 

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from mobility import relocation as rl
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from distributed import get_task_stream
+
 from mobility import executors, paths, sweeps
 
 

@@ -11,9 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
-from mobility import paths
 from pybtex.database import parse_file, parse_string
 from pybtex.plugin import find_plugin
+
+from mobility import paths
 
 BIB = paths.root() / "book" / "references.bib"
 BOOK = paths.root() / "book"

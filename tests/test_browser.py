@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pytest
+
 from mobility import book
 
 ROOT = Path(__file__).resolve().parents[1]

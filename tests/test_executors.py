@@ -12,6 +12,7 @@ import time
 
 import pytest
 from conftest import write_notebook
+
 from mobility import cli, executors
 
 

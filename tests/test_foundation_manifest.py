@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from mobility import inventory, manifest
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mobility import scorecard
 
 HEADER = "key,source,published,tolerance,note,status,where\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import write_notebook
+
 from mobility import variants
 
 BODY = """import os

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from mobility import paths
 from mobility.gravity import data, synthetic
 

@@ -1,6 +1,7 @@
 """Table 11 machinery: the de Chaisemartin-D'Haultfoeuille estimator agrees with pyfixest's lpdid."""
 
 import pytest
+
 from mobility.gravity import did, synthetic
 
 

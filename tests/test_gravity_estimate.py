@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import scipy.linalg
 import statsmodels.api as sm
+
 from mobility.gravity import estimate as est
 
 

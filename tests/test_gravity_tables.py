@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from mobility.gravity import data, estimate, synthetic, tables
 
 KIT = Path(__file__).resolve().parents[2] / "shared" / "data" / "gravity"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from mobility import book, variants
 
 ROOT = Path(__file__).resolve().parents[1]

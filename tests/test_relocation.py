@@ -7,9 +7,10 @@ import math
 
 import numpy as np
 import pytest
-from mobility import relocation as r
 from scipy.integrate import quad
 from scipy.optimize import brentq, fsolve
+
+from mobility import relocation as r
 
 SETS = [
     dict(),                                        # sigma 3, rho 4, s_E 0.6 (beta 2)

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from mobility import paths, review, scorecard
 from pybtex.database import parse_file
+
+from mobility import paths, review, scorecard
 
 DATA = paths.data_dir() / "review"
 
@@ -297,6 +298,7 @@ def test_year_groups_and_comparison(studies, tables):
 
 def test_figure_functions_check_their_axes(studies):
     import matplotlib.pyplot as plt
+
     from mobility import plotting
 
     fig, ax = plotting.figure()

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from mobility import paths, results, scorecard
 
 BOOK = paths.root() / "book"

@@ -4,6 +4,7 @@ unless marked not reproducible with its reason."""
 from __future__ import annotations
 
 import pytest
+
 from mobility import results, scorecard
 
 
