@@ -138,3 +138,28 @@ def test_search_finds_a_known_term(site):
         assert page.locator("#search-results li").count() >= 1
     finally:
         page.close()
+
+
+def test_figures_are_legible_in_dark_mode(site):
+    """Every figure is an opaque PNG (a light card with dark text), so the theme's dark mode cannot turn its text
+    dark-on-dark; a dark-mode screenshot of a figure page is kept for a human look."""
+    from PIL import Image
+
+    pngs = sorted((site["html"] / "_images").glob("*.png"))
+    assert pngs, "the book has no figures"
+    see_through = []
+    for f in pngs:
+        im = Image.open(f)
+        if im.mode in ("RGBA", "LA") and im.getchannel("A").getextrema()[0] < 255:
+            see_through.append(f.name)
+    assert not see_through, f"figures with transparent pixels (illegible in dark mode): {see_through[:10]}"
+    page, response, errors = _visit(site, "book/mnc/figures.html")
+    try:
+        page.evaluate("() => { localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark'); }")
+        page.reload(wait_until="load")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+        assert page.evaluate("() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+        page.screenshot(path=str(site["shots"] / "dark-book-mnc-figures.png"), full_page=False)
+    finally:
+        page.close()
