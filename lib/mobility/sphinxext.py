@@ -104,7 +104,13 @@ def _mathjax_dir() -> Path:
 
 
 def _config_inited(app, config):
+    from . import paths
+
     config.mathjax_path = "mathjax/tex-chtml-full.js"
+    # A build into another MOBILITY_BUILD_DIR (the tests' quick build, `make smoke`) keeps its own execution cache,
+    # so the book's cache (and the runtimes `make inventory` reports from it) hold full runs only.
+    if paths.build_dir() != paths.root() / "_build":
+        config.nb_execution_cache_path = str(paths.build_dir() / ".jupyter_cache")
 
 
 def _copy_mathjax(app, exception):
