@@ -252,24 +252,20 @@ def fit_values(fits: dict, prefix: str) -> dict:
 
 
 def beside_paper(values: dict, targets, table: str) -> pd.DataFrame:
-    """The paper's numbers (from ``data/targets/gravity.csv``) beside ours, for one table (e.g. ``"table2"``)."""
+    """The paper's numbers (from ``data/targets/gravity.csv``) beside ours, for one table (e.g. ``"table2"``);
+    the status is the scorecard's (:func:`mobility.scorecard.evaluate`)."""
+    from ..scorecard import evaluate
+
+    mine = [t for t in targets if len(t.key.split(".")) >= 4 and t.key.split(".")[1] == table]
     rows = []
-    for t in targets:
-        parts = t.key.split(".")
-        if len(parts) < 4 or parts[1] != table:
-            continue
-        col = parts[2]
+    for r in evaluate(mine, values):
+        parts = r.target.key.split(".")
         what = ".".join(parts[3:])
-        ours = values.get(t.key)
-        diff = (ours - t.published) if isinstance(ours, (int, float)) and t.numeric else None
         name = LABELS.get(parts[3], parts[3]) + (" (SE)" if what.endswith(".se") else "")
         if what in ("nobs", "pseudo_r2"):
             name = {"nobs": "Observations", "pseudo_r2": "Pseudo R2"}[what]
-        status = "not reproducible" if t.status else (
-            "missing" if ours is None else ("reproduced" if diff is not None and abs(diff) <= t.tolerance + 1e-12
-                                            else "outside tolerance"))
-        rows.append({"column": col, "row": name, "paper": t.published, "ours": ours, "difference": diff,
-                     "tolerance": t.tolerance, "status": status})
+        rows.append({"column": parts[2], "row": name, "paper": r.target.published, "ours": r.ours,
+                     "difference": r.difference, "tolerance": r.target.tolerance, "status": r.status})
     return pd.DataFrame(rows)
 
 
