@@ -38,6 +38,17 @@ scale = 1.0
 """
 
 
+#: A figure notebook for runner tests: records a value, saves a figure, raises for a negative ``scale``.
+VARIANT_BODY = """from mobility import results, plotting
+if scale < 0:
+    raise ValueError("scale must be >= 0")
+results.record("demo.variant.value", 2.0 * scale)
+fig, ax = plotting.figure()
+ax.plot([0, 1], [0, scale])
+plotting.save(fig, "line", close=True)
+"""
+
+
 def write_notebook(path: Path, body: str, title: str = "A page") -> Path:
     """A MyST notebook with a ``parameters`` cell (quick, scale) and one code cell ``body``."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from conftest import write_notebook
+from conftest import VARIANT_BODY, write_notebook
 
 from mobility import cli, executors
 
@@ -212,21 +212,13 @@ def test_local_cluster_executor_runs_and_shuts_down():
     assert client.status == "closed"
 
 
-BODY = """from mobility import results, plotting
-if scale < 0:
-    raise ValueError("scale must be >= 0")
-results.record("demo.variant.value", 2.0 * scale)
-fig, ax = plotting.figure()
-ax.plot([0, 1], [0, scale])
-plotting.save(fig, "line", close=True)
-"""
 
 
 def test_variants_on_cluster_match_local_pool(tmp_path, monkeypatch, capsys):
     """The same variants through `--jobs 2` (process pool) and `--scheduler local:2` (LocalCluster): identical
     results, parameters, cache key and figure bytes, the same error for a failing variant and no partial output;
     then the cache is shared whatever the executor."""
-    write_notebook(tmp_path / "variants" / "notebooks" / "demo.md", BODY)
+    write_notebook(tmp_path / "variants" / "notebooks" / "demo.md", VARIANT_BODY)
     (tmp_path / "variants" / "demo.yml").write_text(
         "notebook: variants/notebooks/demo.md\nvariants:\n  one: {scale: 1.5}\n  bad: {scale: -1.0}\n")
     monkeypatch.setenv("MOBILITY_ROOT", str(tmp_path))

@@ -8,19 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_notebook
+from conftest import VARIANT_BODY, write_notebook
 
 from mobility import variants
-
-BODY = """import os
-from mobility import results, plotting
-if scale < 0:
-    raise ValueError("scale must be >= 0")
-results.record("demo.variant.value", 2.0 * scale)
-fig, ax = plotting.figure()
-ax.plot([0, 1], [0, scale])
-plotting.save(fig, "line", close=True)
-"""
 
 
 @pytest.fixture
@@ -28,7 +18,7 @@ def repo(tmp_path, monkeypatch):
     """A throwaway repository root with one figure notebook and one variants file."""
     monkeypatch.setenv("MOBILITY_ROOT", str(tmp_path))
     monkeypatch.setenv("MOBILITY_BUILD_DIR", str(tmp_path / "_build"))
-    write_notebook(tmp_path / "variants" / "notebooks" / "demo.md", BODY)
+    write_notebook(tmp_path / "variants" / "notebooks" / "demo.md", VARIANT_BODY)
     (tmp_path / "variants" / "demo.yml").write_text(
         "notebook: variants/notebooks/demo.md\n"
         "description: a demo\n"
