@@ -269,3 +269,16 @@ def test_moving_cost_cut_benchmark_point_is_the_benchmark():
     base = solve(P).summary()
     assert out["real_wage_high_usa"][1] == pytest.approx(base["real_wage_high_usa"], rel=1e-10)
     assert out["migrants_high_canada_to_usa"][0] > out["migrants_high_canada_to_usa"][1]
+
+
+def test_existence_threshold_brackets_the_last_equilibrium():
+    import numpy as np
+
+    from mobility.mnc import EquilibriumError, experiments
+
+    c = experiments.existence_threshold("all", tol=1e-2)
+    experiments.moving_cost_cut("all", np.linspace(1.0, c, 40))  # exists at the threshold
+    with pytest.raises(EquilibriumError):
+        experiments.moving_cost_cut("all", np.linspace(1.0, c - 0.02, 40))
+    with pytest.raises(ValueError, match="choose a larger hi"):
+        experiments.existence_threshold("all", lo=0.0, hi=0.1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .params import REGIMES, Params
-from .solver import PAPER_ANCHORS, solve, solve_path
+from .solver import PAPER_ANCHORS, EquilibriumError, solve, solve_path
 
 __all__ = [
     "TABLE5_ROWS",
@@ -142,6 +142,30 @@ def moving_cost_cut(skills: str, factors, params: Params | None = None) -> dict:
     out = _collect(eqs)
     out["x"] = factors
     return out
+
+
+def existence_threshold(skills: str, lo: float = 0.0, hi: float = 0.5, tol: float = 1e-3,
+                        params: Params | None = None) -> float:
+    """The smallest moving-cost factor c in [lo, hi] (see :func:`moving_cost_cut`) down to which continuation from
+    the benchmark still finds an equilibrium, by bisection to ``tol``; ``lo`` if it exists on all of [lo, hi].
+
+    Raises ``ValueError`` if there is no equilibrium at ``hi`` either."""
+
+    def exists(c: float) -> bool:
+        try:
+            moving_cost_cut(skills, np.linspace(1.0, c, 40), params)
+            return True
+        except EquilibriumError:
+            return False
+
+    if not exists(hi):
+        raise ValueError(f"no equilibrium at the moving-cost factor hi={hi}; choose a larger hi")
+    if exists(lo):
+        return lo
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if exists(mid) else (mid, hi)
+    return hi
 
 
 def quota_sweep(skills: str, shares, params: Params | None = None) -> dict:
