@@ -18,13 +18,14 @@ export MKL_NUM_THREADS := 1
 SCHEDULER ?=
 VARIANTS_EXEC = $(if $(SCHEDULER),--scheduler $(SCHEDULER),--jobs $(JOBS))
 
-.PHONY: book test figures smoke clean venv lock inventory readme bench help browser-deps
+.PHONY: book test figures smoke clean venv lock inventory readme bench help browser-deps lint lint-pages
 
 help:
 	@echo "make book      set up .venv, run the variants, build the HTML book in _build/html"
 	@echo "make test      set up .venv and run the test suite (unit tests, quick notebooks, scorecard)"
 	@echo "make figures   run the figure variants only (python -m mobility variants run)"
 	@echo "make smoke     run every variant and page with quick parameters"
+	@echo "make lint      ruff (check + format) on the library, tests, benchmarks and page code; mypy on the models"
 	@echo "make clean     remove _build (keeps .venv)"
 
 venv: $(STAMP)
@@ -46,8 +47,22 @@ book: $(STAMP)
 	$(PY) -m mobility variants run $(VARIANTS_EXEC)
 	$(PY) -m mobility book build
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps lint
 	$(PY) -m pytest
+
+# Habits, enforced: the same checks as .pre-commit-config.yaml.
+lint: $(STAMP) lint-pages
+	$(VENV)/bin/ruff check lib tests benchmarks
+	$(VENV)/bin/ruff format --check lib tests benchmarks
+	$(VENV)/bin/mypy
+
+# Page code is linted through jupytext (the Markdown of a MyST notebook is not Python).
+lint-pages: $(STAMP)
+	@status=0; for f in $$(git ls-files 'book/*.md' 'variants/notebooks/*.md'); do \
+	  grep -q '{code-cell}' "$$f" || continue; \
+	  $(VENV)/bin/jupytext --quiet --to py:percent -o - "$$f" | \
+	    $(VENV)/bin/ruff check --quiet --select F,E7,E9,B,UP --stdin-filename "$$f.py" - || status=1; \
+	done; exit $$status
 
 # Debian's chromium for the real-browser tests (never a downloaded browser). Best effort: without root or the
 # Debian registry the browser tests are skipped with that reason, not passed.

@@ -16,32 +16,32 @@ import sys
 
 STEPS = {
     "build real panel (kit, checksums verified)": """
-from mobility.gravity import data
-from mobility import paths
+from mobility.models.gravity import data
+from mobility.core import paths
 t0 = time.perf_counter(); p = data.build_real_panel(paths.external_data_dir()); t = time.perf_counter() - t0
 extra = f"{len(p):,} rows"
 """,
     "Table 2 col 3 PPML, real panel (3 FE)": """
-from mobility.gravity import data, tables
-from mobility import paths
+from mobility.models.gravity import data, tables
+from mobility.core import paths
 p = data.build_real_panel(paths.external_data_dir())
 t0 = time.perf_counter(); f = tables.run_spec(p, "table2.col3", drop_unavailable=True); t = time.perf_counter() - t0
 extra = f"{f.nobs:,} obs, {f.n_separation:,} dropped for separation"
 """,
     "Table 2 col 1 PPML, real panel (2 FE)": """
-from mobility.gravity import data, tables
-from mobility import paths
+from mobility.models.gravity import data, tables
+from mobility.core import paths
 p = data.build_real_panel(paths.external_data_dir())
 t0 = time.perf_counter(); f = tables.run_spec(p, "table2.col1", drop_unavailable=True); t = time.perf_counter() - t0
 extra = f"{f.nobs:,} obs"
 """,
     "simulate synthetic panel (200 countries)": """
-from mobility.gravity import synthetic
+from mobility.models.gravity import synthetic
 t0 = time.perf_counter(); p = synthetic.simulate_panel(); t = time.perf_counter() - t0
 extra = f"{len(p):,} rows"
 """,
     "Table 2 col 3 PPML, synthetic panel (3 FE)": """
-from mobility.gravity import synthetic, tables
+from mobility.models.gravity import synthetic, tables
 p = synthetic.simulate_panel()
 t0 = time.perf_counter(); f = tables.run_spec(p, "table2.col3"); t = time.perf_counter() - t0
 extra = f"{f.nobs:,} obs"
@@ -51,7 +51,8 @@ extra = f"{f.nobs:,} obs"
 RUNNER = """
 import json, resource, time
 {body}
-print(json.dumps({{"seconds": t, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "extra": extra}}))
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": t, "peak_mb": peak_mb, "extra": extra}}))
 """
 
 

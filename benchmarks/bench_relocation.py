@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mobility import relocation as rl
+from mobility.models import relocation as rl
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["model", "results", "general", "variants"]
@@ -53,8 +53,13 @@ def run_page(page: str, quick: bool, out: Path) -> float | None:
     out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, MOBILITY_OUTPUT_DIR=str(out))
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", RUNNER, f"{page}.md", str(out / f"{page}.ipynb"), "1" if quick else "0"],
-                          cwd=ROOT / "book" / "relocation", env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, f"{page}.md", str(out / f"{page}.ipynb"), "1" if quick else "0"],
+        cwd=ROOT / "book" / "relocation",
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         print(f"  {page}: failed ({proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else 'no stderr'})")
         return None
@@ -68,13 +73,23 @@ def main():
     best, med = best_of(lambda: rl.simulate_transition(p, **kw))
     line("transition simulation (T=300, dt=0.1, 400 cells), best", best, 10.0)
     line("transition simulation, median", med, 10.0)
-    best, _ = best_of(lambda: [rl.simulate_transition(p, **(kw | extra)) for extra in
-                               ({}, {"relocation": False}, {"delta": 0.02}, {"entry_exit": False})], repeat=1)
+    best, _ = best_of(
+        lambda: [
+            rl.simulate_transition(p, **(kw | extra))
+            for extra in ({}, {"relocation": False}, {"delta": 0.02}, {"entry_exit": False})
+        ],
+        repeat=1,
+    )
     line("the general-case page's four runs", best, 10.0)
     best, _ = best_of(lambda: rl.check_results(rl.Params()))
     line("check_results (Results 1-7 at one parameter set)", best)
-    best, _ = best_of(lambda: rl.result5_scan([1.1, 1.2, 1.35, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0, 5.0],
-                                              [0.15, 0.3, 0.6, 1.0, 1.5, 2.5, 4.0, 6.0, 8.0, 12.0, 16.0]), repeat=1)
+    best, _ = best_of(
+        lambda: rl.result5_scan(
+            [1.1, 1.2, 1.35, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0, 5.0],
+            [0.15, 0.3, 0.6, 1.0, 1.5, 2.5, 4.0, 6.0, 8.0, 12.0, 16.0],
+        ),
+        repeat=1,
+    )
     line("Result 5 scan (10 x 11 grid)", best)
     best, _ = best_of(lambda: rl.frozen(rl.Params(), 0.5), repeat=200)
     line("one frozen-stock equilibrium (root of eq. 18)", best)
@@ -90,8 +105,11 @@ def main():
                     continue
                 total += t
                 line(f"page {page} ({'quick' if quick else 'full'}), incl. kernel start", t)
-            line(f"chapter, {'quick' if quick else 'full'}{'' if ok else ' (incomplete)'}", total,
-                 60.0 if quick else 30.0)
+            line(
+                f"chapter, {'quick' if quick else 'full'}{'' if ok else ' (incomplete)'}",
+                total,
+                60.0 if quick else 30.0,
+            )
 
 
 if __name__ == "__main__":

@@ -23,13 +23,14 @@ from pathlib import Path
 import numpy as np
 from distributed import get_task_stream
 
-from mobility import executors, paths, sweeps
+from mobility.core import paths
+from mobility.run import executors, recipes, sweeps
 
 
 def _warm():
     """Import the chapters' libraries and run one tiny estimate and one equilibrium in this worker."""
-    from mobility import mnc
-    from mobility.gravity import synthetic, tables
+    from mobility.models import mnc
+    from mobility.models.gravity import synthetic, tables
 
     mnc.solve(mnc.TABLE3)
     tables.run_spec(synthetic.simulate_panel(synthetic.SimulationParams(n_countries=30, seed=1)), "table2.col3")
@@ -39,12 +40,18 @@ def _warm():
 def workloads(quick: bool):
     n_ge = 12 if quick else 100
     reps = 6 if quick else 200
-    ge = sweeps.mnc_grid({"gamma": np.linspace(20.0, 45.0, n_ge).tolist(),
-                          "tau12": np.linspace(1.0, 1.5, n_ge).tolist()}, chunk_size=50, name="bench-ge")
-    mc = sweeps.gravity_montecarlo(reps, spec="table2.col3", simulation={"n_countries": 60}, chunk_size=2,
-                                   name="bench-mc")
-    return [("GE equilibria (Wang 2014, gamma x tau12)", ge, "equilibria"),
-            ("PPML Monte Carlo (3-way FE, 60 countries)", mc, "replications")]
+    ge = recipes.mnc_grid(
+        {"gamma": np.linspace(20.0, 45.0, n_ge).tolist(), "tau12": np.linspace(1.0, 1.5, n_ge).tolist()},
+        chunk_size=50,
+        name="bench-ge",
+    )
+    mc = recipes.gravity_montecarlo(
+        reps, spec="table2.col3", simulation={"n_countries": 60}, chunk_size=2, name="bench-mc"
+    )
+    return [
+        ("GE equilibria (Wang 2014, gamma x tau12)", ge, "equilibria"),
+        ("PPML Monte Carlo (3-way FE, 60 countries)", mc, "replications"),
+    ]
 
 
 def main(argv=None) -> int:
@@ -52,8 +59,10 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     base = paths.build_dir() / "benchmarks" / "sweeps"
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.2f}; python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.2f}; python {platform.python_version()}"
+    )
     timings: dict = {}
     tables: dict = {}
     for workers in (1, 2):
@@ -74,17 +83,20 @@ def main(argv=None) -> int:
                     res = sweeps.run(sweep, ex, force=True, progress=False)
                 dt = time.perf_counter() - t0
                 cpu = sum(client.run(time.process_time).values()) - cpu0
-                busy = sum(s["stop"] - s["start"] for t in stream.data for s in t["startstops"]
-                           if s["action"] == "compute")
+                busy = sum(
+                    s["stop"] - s["start"] for t in stream.data for s in t["startstops"] if s["action"] == "compute"
+                )
                 if not res.ok:
                     for f in res.failed:
                         print(f"  FAILED {f}")
                 timings[label, workers] = (n, dt)
                 tables[label, workers] = res.csv.read_bytes() if res.ok else None
-                print(f"  {label}: {n} {unit} in {len(sweep.chunks)} chunks: {dt:.2f} s, {n / dt:.1f} {unit}/s; "
-                      f"workers busy {busy:.1f} s = {busy / (workers * dt):.0%} of {workers} x wall, "
-                      f"{1000 * busy / n:.1f} ms each; worker CPU {cpu:.1f} s = {cpu / (workers * dt):.0%} "
-                      f"of {workers} x wall")
+                print(
+                    f"  {label}: {n} {unit} in {len(sweep.chunks)} chunks: {dt:.2f} s, {n / dt:.1f} {unit}/s; "
+                    f"workers busy {busy:.1f} s = {busy / (workers * dt):.0%} of {workers} x wall, "
+                    f"{1000 * busy / n:.1f} ms each; worker CPU {cpu:.1f} s = {cpu / (workers * dt):.0%} "
+                    f"of {workers} x wall"
+                )
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     print("\nworkload                                      1 worker     2 workers    speed-up  same bytes")
     for label, _, _unit in workloads(args.quick):

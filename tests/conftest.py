@@ -39,13 +39,13 @@ scale = 1.0
 
 
 #: A figure notebook for runner tests: records a value, saves a figure, raises for a negative ``scale``.
-VARIANT_BODY = """from mobility import results, plotting
+VARIANT_BODY = """from mobility.publish import display, results
 if scale < 0:
     raise ValueError("scale must be >= 0")
 results.record("demo.variant.value", 2.0 * scale)
-fig, ax = plotting.figure()
+fig, ax = display.figure()
 ax.plot([0, 1], [0, scale])
-plotting.save(fig, "line", close=True)
+display.save(fig, "line", close=True)
 """
 
 
@@ -64,7 +64,9 @@ def quick_build():
     (cache mode, warnings as errors), the scorecard generated from the fresh results. Returns
     ``{"code", "build", "results", "html", "failed_pages", "failed_variants", "log"}``.
     """
-    from mobility import book, variants
+    from mobility.publish import build as book
+    from mobility.publish import toc
+    from mobility.run import variants
 
     build = ROOT / "_build" / "test"
     saved = os.environ.get("MOBILITY_BUILD_DIR")
@@ -74,11 +76,18 @@ def quick_build():
         code = book.build(quick=True)
         log = build / "logs" / "book-pass1.log"
         failed = {str(Path(p).resolve().relative_to(ROOT)): tb for p, tb in book.failed_pages(log).items()}
-        html = book.html_dir()
+        html = toc.html_dir()
     finally:
         if saved is None:
             os.environ.pop("MOBILITY_BUILD_DIR", None)
         else:
             os.environ["MOBILITY_BUILD_DIR"] = saved
-    return {"code": code, "build": build, "results": build / "results", "html": html, "log": log,
-            "failed_pages": failed, "failed_variants": dict(summary["failed"])}
+    return {
+        "code": code,
+        "build": build,
+        "results": build / "results",
+        "html": html,
+        "log": log,
+        "failed_pages": failed,
+        "failed_variants": dict(summary["failed"]),
+    }

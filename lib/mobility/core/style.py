@@ -1,0 +1,100 @@
+"""One figure style for the whole book, and deterministic figure files (machinery: no knowledge of pages).
+
+Models draw their figures with :func:`figure` (the ``figures`` module of each model package); pages show them
+with :func:`mobility.publish.display.glue_figure`, which saves them with :func:`save`.
+
+- Agg backend (no display needed), fixed sizes and fonts;
+- the Okabe–Ito colour-blind-safe palette;
+- a transparent-free white figure background with dark text, so figures stay legible when the HTML theme is
+  switched to dark mode (the figure is shown as a light card rather than dark text on a dark page);
+- :func:`save` writes PNG (for the HTML) and SVG (vector) with no timestamps or version strings in the
+  metadata, so the same figure gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from cycler import cycler  # noqa: E402
+
+from mobility.core import paths  # noqa: E402
+from mobility.core.io import write_bytes_atomic  # noqa: E402
+
+__all__ = ["PALETTE", "SIZES", "style", "figure", "save", "LINESTYLES"]
+
+#: Okabe & Ito (2008) colour-blind-safe palette (black omitted: it is the text colour).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+#: Line styles paired with the palette, so curves stay distinguishable in greyscale too.
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 1)), "-"]
+#: Figure sizes in inches (width, height).
+SIZES = {"single": (6.4, 4.0), "wide": (9.6, 4.0), "square": (5.0, 5.0), "panel": (9.6, 7.2)}
+
+_RC = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.transparent": False,
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "lines.linewidth": 1.8,
+    "text.color": "#222222",
+    "axes.labelcolor": "#222222",
+    "xtick.color": "#222222",
+    "ytick.color": "#222222",
+    "svg.hashsalt": "mobility",  # deterministic SVG element ids
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+    "path.simplify": False,
+}
+
+
+def style() -> None:
+    """Apply the book's style to matplotlib (idempotent)."""
+    plt.rcParams.update(_RC)
+    plt.rcParams["axes.prop_cycle"] = cycler(color=PALETTE) + cycler(linestyle=LINESTYLES)
+
+
+def figure(size: str = "single", nrows: int = 1, ncols: int = 1, **kwargs):
+    """A new ``(fig, axes)`` in the book's style; ``size`` is a key of :data:`SIZES`."""
+    if size not in SIZES:
+        raise ValueError(f"figure size {size!r} unknown; use one of {sorted(SIZES)}")
+    style()
+    fig, axes = plt.subplots(nrows, ncols, figsize=SIZES[size], layout="constrained", **kwargs)
+    return fig, axes
+
+
+def save(fig, stem: str, directory: Path | None = None, close: bool = False) -> Path:
+    """Save ``fig`` as ``<stem>.png`` and ``<stem>.svg`` under the figures directory; return the PNG path.
+
+    Metadata that would change between runs (dates, software versions) is removed. With ``close=True`` the
+    figure is closed after saving (otherwise it is left open so a notebook cell can still display it).
+    """
+    import io
+
+    if not stem or "/" in stem or stem.startswith("."):
+        raise ValueError(f"figure stem {stem!r} must be a plain file name without extension")
+    directory = Path(directory or paths.figures_dir())
+    for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+        buf = io.BytesIO()
+        fig.savefig(buf, format=ext, metadata=meta)
+        write_bytes_atomic(directory / f"{stem}.{ext}", buf.getvalue())
+    if close:
+        plt.close(fig)
+    return directory / f"{stem}.png"
+
+
+style()

@@ -1,0 +1,362 @@
+"""The paper's specifications (Levelu, Mayda & Orefice 2023, Tables 2-6, 9, 10, 12) and their assembly.
+
+Each :class:`Spec` is one column of one table: the dependent variable, the regressors in the paper's order, the
+fixed effects (``orig_year`` = delta_it, ``dest_year`` = mu_jt, ``pair`` = theta_ij of eq. 7) and the sample
+restriction. :func:`run_spec` estimates it on a panel built by :mod:`mobility.models.gravity.data` (or a
+user's panel with
+the documented columns, see :data:`PANEL_COLUMNS`).
+
+Regressors that the real data kit cannot build (``visa`` and its variants, ``comrelig``) are dropped from a
+specification only when asked (``drop_unavailable=True``, real mode); the result says which were dropped, so a
+"Visa-free" column is never mistaken for the paper's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import estimate as est
+
+__all__ = [
+    "Spec",
+    "SPECS",
+    "PANEL_COLUMNS",
+    "UNAVAILABLE_IN_KIT",
+    "run_spec",
+    "run_table",
+    "spec_names",
+    "validate_panel",
+    "add_fixed_effect_ids",
+    "LABELS",
+    "target_label",
+]
+
+FE2 = ("orig_year", "dest_year")
+FE3 = ("orig_year", "dest_year", "pair")
+
+#: Columns a user's panel may hold, with their meaning (the CLI documents these).
+PANEL_COLUMNS = {
+    "origin": "origin country code (string)",
+    "destination": "destination country code (string)",
+    "year": "wave (integer year)",
+    "stock": "bilateral stock of migrants from origin living in destination (>= 0)",
+    "visa": "1 if an RTA in force between the pair contains a visa provision (0/1)",
+    "rta": "1 if the pair has an RTA in force (0/1)",
+    "schengen": "1 if both countries apply Schengen in that year (0/1)",
+    "ln_dist": "log distance (km)",
+    "colony": "1 if ever in a colonial relationship (0/1)",
+    "comlang": "1 if a common official language (0/1)",
+    "comrelig": "common religion index (0-1)",
+    "gdp_diff": "ln(1 + |GDP per capita destination - GDP per capita origin|), current US$",
+    "north_south": "1 if one country is high income and the other is not (0/1)",
+    "right_vote": "right-wing vote share at destination (0-1)",
+    "row_stock": "stock in destination from all origins except this one (Table 4)",
+    "visa_x_ns": "visa * north_south",
+    "rta_x_ns": "rta * north_south",
+    "visa_x_right": "visa * right_vote",
+    "visa_ds": "visa provision with dispute settlement (0/1)",
+    "visa_fm": "freedom of movement (0/1)",
+    "visa_res": "residency or citizenship (0/1)",
+    "visa_form": "migration formalities (0/1)",
+    "post_natural": "movement of natural persons (0/1)",
+    "post_categories": "specific categories (0/1)",
+    "post_investors": "movement of investors (0/1)",
+    "depth": "number of provisions in the RTA",
+    "placebo_capital": "movement-of-capital provision (0/1)",
+    "placebo_laundering": "money-laundering provision (0/1)",
+    "ln_stock": "ln(stock) (Tables 11-12)",
+    "visa_iv": "leave-one-out instrument of eq. (9)",
+}
+
+#: Regressors the real data kit cannot build, with the reason (see ``../shared/data/gravity/README.md``).
+UNAVAILABLE_IN_KIT = {
+    "visa": "the World Bank DTA chapter-8 visa coding is not in the kit",
+    "visa_x_ns": "needs the visa coding",
+    "visa_x_right": "needs the visa coding and the Manifesto vote shares",
+    "comrelig": "common religion (CEPII Gravity comrelig) is not in the kit",
+}
+
+LABELS = {
+    "visa": "Visa",
+    "rta": "RTA",
+    "schengen": "Schengen",
+    "ln_dist": "Distance (ln)",
+    "colony": "Colony",
+    "comlang": "Language",
+    "comrelig": "Religion",
+    "gdp_diff": "GDP difference (ln)",
+    "visa_x_ns": "Visa x North-South",
+    "rta_x_ns": "RTA x North-South",
+    "visa_x_right": "Visa x Right wing vote",
+    "visa_ds": "Dispute Settlement",
+    "visa_fm": "Freedom of Movement",
+    "visa_res": "Residency or Citizenship",
+    "visa_form": "Migration formalities",
+    "post_natural": "Movement natural persons",
+    "post_categories": "Specific categories",
+    "post_investors": "Movement of investors",
+    "depth": "RTA Depth",
+    "placebo_capital": "Movement of capital",
+    "placebo_laundering": "Money laundering",
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One column of one of the paper's tables."""
+
+    table: str
+    column: str
+    depvar: str
+    regressors: tuple[str, ...]
+    fe: tuple[str, ...]
+    estimator: str = "ppml"
+    sample: str | None = None  # a column that must be non-missing
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.table}.{self.column}"
+
+
+def _build_specs() -> dict[str, Spec]:
+    grav = ("ln_dist", "colony", "comlang", "comrelig")
+    s = [
+        Spec("table2", "col1", "stock", ("visa", "rta", *grav, "gdp_diff"), FE2),
+        Spec("table2", "col2", "stock", ("visa", "rta", "gdp_diff"), FE3),
+        Spec("table2", "col3", "stock", ("visa", "rta", "schengen", "gdp_diff"), FE3),
+        Spec("table3", "col1", "stock", ("visa", "visa_x_ns", "rta", "rta_x_ns", *grav, "gdp_diff"), FE2),
+        Spec("table3", "col2", "stock", ("visa", "visa_x_ns", "rta", "rta_x_ns", "gdp_diff"), FE3),
+        Spec("table3", "col3", "stock", ("visa", "visa_x_ns", "rta", "rta_x_ns", "schengen", "gdp_diff"), FE3),
+        Spec("table4", "col1", "row_stock", ("visa", "rta", "gdp_diff"), FE3),
+        Spec("table4", "col2", "row_stock", ("visa", "rta", "schengen", "gdp_diff"), FE3),
+    ]
+    for k, v in enumerate(("visa_ds", "visa_fm", "visa_res", "visa_form"), start=1):
+        s.append(Spec("table5", f"col{k}", "stock", (v, "gdp_diff", "rta", "schengen"), FE3))
+    for k, v in enumerate(("post_natural", "post_categories", "post_investors"), start=1):
+        s.append(Spec("table6", f"col{k}", "stock", (v, "gdp_diff", "rta", "schengen"), FE3))
+    s += [
+        Spec("table9", "col1", "stock", ("visa", "visa_x_right", "rta", "gdp_diff"), FE3, sample="right_vote"),
+        Spec(
+            "table9",
+            "col2",
+            "stock",
+            ("visa", "visa_x_right", "rta", "schengen", "gdp_diff"),
+            FE3,
+            sample="right_vote",
+        ),
+    ]
+    for k, v in enumerate(
+        ("visa", "visa", "placebo_capital", "placebo_capital", "placebo_laundering", "placebo_laundering"),
+        start=1,
+    ):
+        regs = (v, "depth") + (("schengen",) if k % 2 == 0 else ()) + ("gdp_diff",)
+        s.append(Spec("table10", f"col{k}", "stock", regs, FE3))
+    s.append(
+        Spec(
+            "table12",
+            "col2",
+            "ln_stock",
+            ("visa", "schengen", "gdp_diff"),
+            FE3,
+            estimator="2sls",
+            note="visa instrumented by visa_iv (eq. 9); column 1 is the first stage",
+        )
+    )
+    return {x.name: x for x in s}
+
+
+SPECS: dict[str, Spec] = _build_specs()
+
+
+def spec_names() -> list[str]:
+    return sorted(SPECS)
+
+
+def add_fixed_effect_ids(panel: pd.DataFrame) -> pd.DataFrame:
+    """Add ``orig_year``, ``dest_year`` and ``pair`` identifiers from ``origin``, ``destination``, ``year``."""
+    out = panel.copy()
+    o, d, y = out["origin"].astype(str), out["destination"].astype(str), out["year"].astype(str)
+    out["orig_year"] = o + "_" + y
+    out["dest_year"] = d + "_" + y
+    out["pair"] = o + "_" + d
+    return out
+
+
+def validate_panel(panel: pd.DataFrame, spec: Spec, *, source: str = "panel") -> None:
+    """Check that ``panel`` holds the columns ``spec`` needs, with numeric types; raise listing every problem."""
+    need = ["origin", "destination", "year", spec.depvar, *spec.regressors]
+    if spec.sample:
+        need.append(spec.sample)
+    if spec.estimator == "2sls":
+        need.append("visa_iv")
+    derivable = {
+        "row_stock": "stock",
+        "ln_stock": "stock",
+        "visa_iv": "visa",
+    }  # built by run_spec when absent
+    need = [c if c in panel.columns else derivable.get(c, c) for c in need]
+    missing = [c for c in dict.fromkeys(need) if c not in panel.columns]
+    mistyped = [
+        c for c in dict.fromkeys(need[2:]) if c in panel.columns and not pd.api.types.is_numeric_dtype(panel[c])
+    ]
+    problems = []
+    if missing:
+        problems.append(f"missing columns {missing}")
+    if mistyped:
+        problems.append(f"non-numeric columns {mistyped} (dtypes: {[str(panel[c].dtype) for c in mistyped]})")
+    if problems:
+        raise ValueError(
+            f"{source}: specification {spec.name!r} cannot run: "
+            + "; ".join(problems)
+            + ". See `python -m mobility gravity estimate --help` for the documented columns."
+        )
+
+
+def _prepare(panel: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    df = panel
+    if not {"orig_year", "dest_year", "pair"} <= set(df.columns):
+        df = add_fixed_effect_ids(df)
+    if spec.depvar == "row_stock" and "row_stock" not in df.columns:
+        total = df.groupby("dest_year")["stock"].transform("sum")
+        df = df.assign(row_stock=total - df["stock"])
+    if spec.depvar == "ln_stock" and "ln_stock" not in df.columns:
+        df = df.assign(ln_stock=np.log(df["stock"].where(df["stock"] > 0)))
+    if spec.estimator == "2sls" and "visa_iv" not in df.columns:
+        df = df.assign(visa_iv=est.leave_one_out_instrument(df))
+    if spec.sample:
+        df = df[df[spec.sample].notna()]
+    return df
+
+
+def run_spec(panel: pd.DataFrame, name: str, *, drop_unavailable: bool = False, vcov="hetero"):
+    """Estimate the specification ``name`` (e.g. ``"table2.col3"``) on ``panel``.
+
+    Returns an :class:`~mobility.models.gravity.estimate.Estimate` (for 2SLS, the second stage, with the first stage in
+    ``extra["first_stage"]``); ``extra["dropped_unavailable"]`` lists regressors removed because the panel cannot
+    hold them (only with ``drop_unavailable=True``).
+    """
+    if name not in SPECS:
+        raise ValueError(f"spec must be one of {spec_names()}, got {name!r}")
+    spec = SPECS[name]
+    dropped = []
+    if drop_unavailable:
+        keep = tuple(r for r in spec.regressors if r in panel.columns or r not in UNAVAILABLE_IN_KIT)
+        dropped = [r for r in spec.regressors if r not in keep]
+        if spec.estimator == "2sls" and "visa" in dropped:
+            raise ValueError(f"{name}: the 2SLS instruments the visa dummy, which this panel lacks")
+        spec = Spec(spec.table, spec.column, spec.depvar, keep, spec.fe, spec.estimator, spec.sample, spec.note)
+        if not keep or (spec.sample and spec.sample not in panel.columns):
+            raise ValueError(f"{name}: nothing left to estimate without {dropped}")
+    validate_panel(panel, spec)
+    df = _prepare(panel, spec)
+    if spec.estimator == "ppml":
+        fit = est.ppml(df, spec.depvar, spec.regressors, spec.fe, vcov=vcov)
+        fit.extra["dropped_unavailable"] = dropped
+        return fit
+    exog = [r for r in spec.regressors if r != "visa"]
+    first, second = est.iv2sls(df, spec.depvar, exog, "visa", "visa_iv", list(spec.fe))
+    second.extra["first_stage"] = first
+    second.extra["dropped_unavailable"] = dropped
+    return second
+
+
+def run_table(panel: pd.DataFrame, table: str, **kwargs) -> dict:
+    """All columns of ``table`` (e.g. ``"table2"``): ``{column: Estimate}``."""
+    cols = {s.column: n for n, s in SPECS.items() if s.table == table}
+    if not cols:
+        raise ValueError(f"table must be one of {sorted({s.table for s in SPECS.values()})}, got {table!r}")
+    return {c: run_spec(panel, n, **kwargs) for c, n in sorted(cols.items())}
+
+
+def to_frame(fits: dict, stars: bool = True) -> pd.DataFrame:
+    """A paper-style table: one row per regressor (coefficient, then SE in parentheses), plus N and pseudo R2."""
+    from scipy.stats import norm
+
+    regs = list(dict.fromkeys(r for f in fits.values() for r in f.coef))
+    rows = {}
+    for r in regs:
+        cells, ses = [], []
+        for f in fits.values():
+            if r in f.coef:
+                p = 2 * (1 - norm.cdf(abs(f.coef[r] / f.se[r])))
+                mark = ("***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else "") if stars else ""
+                cells.append(f"{f.coef[r]:.3f}{mark}")
+                ses.append(f"({f.se[r]:.3f})")
+            else:
+                cells.append("")
+                ses.append("")
+        rows[LABELS.get(r, r)] = cells
+        rows[LABELS.get(r, r) + " (s.e.)"] = ses
+    rows["Observations"] = [f"{f.nobs:,}" for f in fits.values()]
+    rows["Dropped (separation)"] = [f"{f.n_separation:,}" for f in fits.values()]
+    rows["Pair FE"] = ["Yes" if "pair" in f.fe else "No" for f in fits.values()]
+    return pd.DataFrame(rows, index=[f"({k})" for k in range(1, len(fits) + 1)]).T
+
+
+def fit_values(fits: dict, prefix: str) -> dict:
+    """Results keys for a table's fits: ``<prefix>.<col>.<regressor>.coef|se``, ``.nobs``, ``.pseudo_r2``,
+    ``.n_separation`` (``prefix`` like ``gravity.table2``)."""
+    out = {}
+    for col, f in fits.items():
+        for r in f.coef:
+            out[f"{prefix}.{col}.{r}.coef"] = f.coef[r]
+            out[f"{prefix}.{col}.{r}.se"] = f.se[r]
+        out[f"{prefix}.{col}.nobs"] = f.nobs
+        out[f"{prefix}.{col}.n_separation"] = f.n_separation
+        if f.pseudo_r2 is not None:
+            out[f"{prefix}.{col}.pseudo_r2"] = f.pseudo_r2
+    return out
+
+
+def target_label(key: str) -> str:
+    """A human label for a gravity results key ``gravity.<table>.<col>.<regressor>.coef|se`` (or ``.nobs``,
+    ``.pseudo_r2``): e.g. ``"col3: Visa (SE)"``."""
+    parts = key.split(".")
+    if len(parts) < 4:
+        return key
+    what = ".".join(parts[3:])
+    name = LABELS.get(parts[3], parts[3]) + (" (SE)" if what.endswith(".se") else "")
+    if what in ("nobs", "pseudo_r2"):
+        name = {"nobs": "Observations", "pseudo_r2": "Pseudo R2"}[what]
+    return f"{parts[2]}: {name}"
+
+
+#: Simulated worlds in which each extension table's specification is the true model (true values beyond the
+#: defaults of :class:`~mobility.models.gravity.synthetic.SimulationParams`). Tables 4, 5, 6, 10 and 12 use
+#: the default world:
+#: there the true diversion effect, the visa types' own effects, the posting provisions' own effects, the depth
+#: effect and the placebo provisions' effects are all zero, and Visa is exogenous.
+SIM_SCENARIOS = {
+    "table3": {"beta_visa_ns": 0.10, "beta_rta_ns": 0.05},
+    "table4": {},
+    "table5": {},
+    "table6": {},
+    "table10": {},
+    "table12": {},
+    "table9": {"beta_visa_right": -0.30},
+}
+
+
+#: The estimand of each extension regressor in the simulated world (zero unless the scenario sets it).
+def sim_truth(params) -> dict:
+    t = dict.fromkeys(
+        [
+            "visa_ds",
+            "visa_fm",
+            "visa_res",
+            "visa_form",
+            "post_natural",
+            "post_categories",
+            "post_investors",
+            "depth",
+            "placebo_capital",
+            "placebo_laundering",
+        ],
+        0.0,
+    )
+    t.update(params.truth())
+    return t

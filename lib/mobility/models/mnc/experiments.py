@@ -1,0 +1,301 @@
+"""Tables 4–5 and the parameter sweeps behind Figures 4–15 of Wang (2014).
+
+Every function here returns plain numbers (dicts / arrays) computed by :func:`mobility.models.mnc.solve`; pages and
+figure notebooks only format and plot them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import REGIMES, Params
+from .solver import PAPER_ANCHORS, EquilibriumError, solve, solve_path
+
+__all__ = [
+    "TABLE5_ROWS",
+    "TABLE4_CELLS",
+    "COLUMNS",
+    "table5",
+    "sensitivity",
+    "moving_cost_cut",
+    "quota_sweep",
+    "SKILL_GROUPS",
+    "family",
+]
+
+#: Table 5 rows in the paper's order: (summary key, label)
+TABLE5_ROWS = (
+    ("real_wage_low_usa", "Real wage, low-skilled, USA"),
+    ("real_wage_low_canada", "Real wage, low-skilled, Canada"),
+    ("real_wage_high_usa", "Real wage, high-skilled, USA"),
+    ("real_wage_high_canada", "Real wage, high-skilled, Canada"),
+    ("migrants_low_usa_to_canada", "Migrants, low-skilled, USA to Canada"),
+    ("migrants_low_canada_to_usa", "Migrants, low-skilled, Canada to USA"),
+    ("bilaterality_low", "Bilaterality index, low-skilled"),
+    ("migrants_high_usa_to_canada", "Migrants, high-skilled, USA to Canada"),
+    ("migrants_high_canada_to_usa", "Migrants, high-skilled, Canada to USA"),
+    ("bilaterality_high", "Bilaterality index, high-skilled"),
+    ("mass_local_usa", "Mass of firms, local, USA"),
+    ("mass_foreign_usa", "Mass of firms, foreign, USA"),
+    ("mass_local_canada", "Mass of firms, local, Canada"),
+    ("mass_foreign_canada", "Mass of firms, foreign, Canada"),
+    ("cutoff_local_usa", "Local cutoff, USA"),
+    ("cutoff_foreign_usa", "Foreign cutoff, USA"),
+    ("cutoff_local_canada", "Local cutoff, Canada"),
+    ("cutoff_foreign_canada", "Foreign cutoff, Canada"),
+    ("productivity_usa", "Aggregate productivity, USA"),
+    ("productivity_canada", "Aggregate productivity, Canada"),
+    ("gdp_per_capita_usa", "Real GDP per capita, USA"),
+    ("gdp_per_capita_canada", "Real GDP per capita, Canada"),
+)
+
+#: Table 4 cells: (summary key, country, firm type, skill, column) — column "mnc" = "With MNCs" (the
+#: migration & MNC economy), "no_mnc" = "Without MNC" (the migration-only economy).
+TABLE4_CELLS = tuple(
+    (f"share_{skill}_{firm}_{country}", country, firm, skill, col)
+    for country in ("usa", "canada")
+    for skill in ("high", "low")
+    for firm, col in (("local", "mnc"), ("foreign", "mnc"), ("local", "no_mnc"))
+)
+
+#: Table 5 columns: regime and anchor. The migration-only column is computed at both anchors that match
+#: parts of it (see the book): ``migration`` (real wages, GDP) and ``migration_masses`` (masses, stocks).
+COLUMNS = {
+    "autarky": ("autarky", "autarky"),
+    "migration": ("migration", "migration"),
+    "migration_masses": ("migration", "migration_masses"),
+    "mnc": ("mnc", None),
+    "migration_mnc": ("migration_mnc", None),
+}
+
+
+def table5(params: Params | None = None, anchors: dict | None = None) -> dict:
+    """``{column: summary}`` for the columns of :data:`COLUMNS` (anchors default to PAPER_ANCHORS)."""
+    params = params or Params()
+    anchors = {**PAPER_ANCHORS, **(anchors or {})}
+    out = {}
+    for col, (regime, anchor_key) in COLUMNS.items():
+        eq = solve(params, regime, anchor=anchors[anchor_key] if anchor_key else None)
+        out[col] = eq.summary() | {"residual_norm": eq.residual_norm}
+    return out
+
+
+def _collect(eqs, keys=None) -> dict:
+    rows = [e.summary() for e in eqs]
+    keys = keys or list(rows[0])
+    out = {k: np.array([r[k] for r in rows]) for k in keys}
+    out["residual_norm"] = np.array([e.residual_norm for e in eqs])
+    return out
+
+
+def sensitivity(parameter: str, values, params: Params | None = None) -> dict:
+    """Figures 4–7: the migration & MNC equilibrium along ``values`` of ``parameter`` (continuation from
+    the first value). Returns arrays of every summary output plus the home-firm shares of migrants."""
+    params = params or Params()
+    values = np.asarray(values, dtype=float)
+    eqs = solve_path([params.replace(**{parameter: float(v)}) for v in values])
+    out = _collect(eqs)
+    # Figure 7: share of immigrants working for affiliates of firms from their own country
+    for skill, word in (("h", "high"), ("l", "low")):
+        for i, country in ((0, "usa"), (1, "canada")):
+            d = [e.economy.H_by if skill == "h" else e.economy.L_by for e in eqs]
+            home = np.array([x.get((1 - i, i, 1 - i), 0.0) for x in d])
+            total = np.array([e.stock(skill, i, 1 - i) for e in eqs])
+            out[f"home_firm_share_{word}_{country}"] = home / total
+    out["x"] = values
+    return out
+
+
+#: which parameters each skill group's experiment moves: (moving costs, quota shares)
+SKILL_GROUPS = {
+    "all": (("tau12", "tau21", "t12", "t21"), ("lam_h12", "lam_h21", "lam_l12", "lam_l21")),
+    "high": (("tau12", "tau21"), ("lam_h12", "lam_h21")),
+    "low": (("t12", "t21"), ("lam_l12", "lam_l21")),
+}
+
+
+def _group(skills):
+    if skills not in SKILL_GROUPS:
+        raise ValueError(f"skills {skills!r} unknown; use one of {sorted(SKILL_GROUPS)}")
+    return SKILL_GROUPS[skills]
+
+
+def moving_cost_cut(skills: str, factors, params: Params | None = None) -> dict:
+    """Figures 8–11: bilateral change of moving costs for ``skills`` ("all", "high", "low"): each
+    τ becomes 1 + c·(τ − 1) for c in ``factors`` (c = 1 is the benchmark, c = 0 free mobility).
+
+    The paper's figures were lost in extraction and the text does not give the scale of its x-axis; scaling
+    the excess cost τ − 1 keeps τ ≥ 1 and moves the four costs proportionally."""
+    params = params or Params()
+    names, _ = _group(skills)
+    factors = np.asarray(factors, dtype=float)
+    if np.any(factors < 0):
+        raise ValueError("factors scale the excess moving cost tau - 1 and must be >= 0")
+    path = [params.replace(**{n: 1.0 + c * (getattr(params, n) - 1.0) for n in names}) for c in factors]
+    # continue from the benchmark outwards so both halves start next to a known equilibrium
+    order = np.argsort(np.abs(factors - 1.0), kind="stable")
+    eqs: list = [None] * len(path)
+    for side in (factors >= 1.0, factors < 1.0):
+        idx = [int(i) for i in order if side[i]]
+        for k, e in zip(idx, solve_path([path[i] for i in idx], guess=solve(params)), strict=True):
+            eqs[k] = e
+    out = _collect(eqs)
+    out["x"] = factors
+    return out
+
+
+def existence_threshold(
+    skills: str, lo: float = 0.0, hi: float = 0.5, tol: float = 1e-3, params: Params | None = None
+) -> float:
+    """The smallest moving-cost factor c in [lo, hi] (see :func:`moving_cost_cut`) down to which continuation from
+    the benchmark still finds an equilibrium, by bisection to ``tol``; ``lo`` if it exists on all of [lo, hi].
+
+    Raises ``ValueError`` if there is no equilibrium at ``hi`` either."""
+
+    def exists(c: float) -> bool:
+        try:
+            moving_cost_cut(skills, np.linspace(1.0, c, 40), params)
+            return True
+        except EquilibriumError:
+            return False
+
+    if not exists(hi):
+        raise ValueError(f"no equilibrium at the moving-cost factor hi={hi}; choose a larger hi")
+    if exists(lo):
+        return lo
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if exists(mid) else (mid, hi)
+    return hi
+
+
+def quota_sweep(skills: str, shares, params: Params | None = None) -> dict:
+    """Figures 12–15: reciprocal binding quotas λ (eqs. 52–57) on ``skills`` migrants in both directions,
+    for λ in ``shares`` (1 = unconstrained). Continuation from λ = 1 downwards."""
+    params = params or Params()
+    _, names = _group(skills)
+    shares = np.asarray(shares, dtype=float)
+    order = np.argsort(-shares, kind="stable")
+    path = [params.replace(**{n: float(shares[i]) for n in names}) for i in order]
+    solved = solve_path(path, guess=solve(params.unconstrained()))
+    eqs: list = [None] * len(shares)
+    for k, e in zip(order, solved, strict=True):
+        eqs[int(k)] = e
+    out = _collect(eqs)
+    out["x"] = shares
+    return out
+
+
+def family(directions, params: Params | None = None) -> dict:
+    """The one-parameter family of migration-only equilibria (no MNCs): for each value h of
+    log(H^{2,1}/H^{1,2}) (US→Canada over Canada→US high-skilled stocks) the equilibrium and its anchor
+    X = u^{2,2}. Traced by continuation in h, which unlike X has no folds."""
+    params = params or Params()
+    directions = np.asarray(directions, dtype=float)
+    eqs, prev = [], None
+    start = int(np.argmin(np.abs(directions)))
+    order = list(range(start, len(directions))) + list(range(start - 1, -1, -1))
+    got: dict = {}
+    for k in order:
+        if k == start - 1:
+            prev = got[start]
+        prev = solve(params, "migration", direction=float(directions[k]), guess=prev)
+        got[k] = prev
+    eqs = [got[k] for k in range(len(directions))]
+    out = _collect(eqs)
+    out["anchor"] = np.array([e.anchor for e in eqs])
+    out["x"] = directions
+    return out
+
+
+assert set(REGIMES) == {c[0] for c in COLUMNS.values()}
+
+
+#: Table 5 rows that the "migration only" column reports at the second member of the family (see COLUMNS)
+MASS_ROWS = frozenset(
+    {
+        "migrants_low_usa_to_canada",
+        "migrants_low_canada_to_usa",
+        "bilaterality_low",
+        "migrants_high_usa_to_canada",
+        "migrants_high_canada_to_usa",
+        "bilaterality_high",
+        "mass_local_usa",
+        "mass_local_canada",
+    }
+)
+
+TABLE5_COLUMNS = ("autarky", "migration", "mnc", "migration_mnc")
+TABLE5_TITLES = {
+    "autarky": "Autarky",
+    "migration": "Migration only",
+    "mnc": "MNCs only",
+    "migration_mnc": "Migration & MNCs",
+}
+
+
+def table5_values(T: dict) -> dict:
+    """Flatten :func:`table5` into results keys ``mnc.table5.<column>.<row>`` (finite cells only); the
+    migration-only column takes the rows of :data:`MASS_ROWS` from the ``migration_masses`` member."""
+    out = {}
+    for col in TABLE5_COLUMNS:
+        for row, _ in TABLE5_ROWS:
+            src = "migration_masses" if (col == "migration" and row in MASS_ROWS) else col
+            v = T[src][row]
+            if np.isfinite(v):
+                out[f"mnc.table5.{col}.{row}"] = float(v)
+    return out
+
+
+def table4_values(T: dict) -> dict:
+    """Table 4 as results keys ``mnc.table4.<country>_<skill>.<local_mnc|foreign_mnc|local_no_mnc>``."""
+    out = {}
+    for country in ("usa", "canada"):
+        for skill in ("high", "low"):
+            out[f"mnc.table4.{country}_{skill}.local_mnc"] = T["migration_mnc"][f"share_{skill}_local_{country}"]
+            out[f"mnc.table4.{country}_{skill}.foreign_mnc"] = T["migration_mnc"][f"share_{skill}_foreign_{country}"]
+            out[f"mnc.table4.{country}_{skill}.local_no_mnc"] = T["migration"][f"share_{skill}_local_{country}"]
+    return out
+
+
+def count_equilibria(fam: dict, anchor: float) -> int:
+    """How many members of a traced :func:`family` have anchor X = ``anchor`` (sign changes of X(h) − X)."""
+    d = np.sign(fam["anchor"] - anchor)
+    return int(np.sum(d[1:] != d[:-1]))
+
+
+def folds(fam: dict) -> np.ndarray:
+    """The anchors at which the traced family turns back (local extrema of X along the family)."""
+    X = fam["anchor"]
+    dx = np.diff(X)
+    idx = np.nonzero(np.sign(dx[1:]) != np.sign(dx[:-1]))[0] + 1
+    return X[idx]
+
+
+def shape(y) -> str:
+    """'increasing', 'decreasing', 'hump' (rises then falls), 'u' (falls then rises), 'flat' or
+    'non-monotone' — a description of a sampled curve for the prose."""
+    y = np.asarray(y, dtype=float)
+    d = np.diff(y)
+    scale = max(np.max(np.abs(y)), 1e-300)
+    d = d[np.abs(d) > 1e-9 * scale]
+    if d.size == 0:
+        return "flat"
+    if np.all(d > 0):
+        return "increasing"
+    if np.all(d < 0):
+        return "decreasing"
+    s = np.sign(d)
+    changes = int(np.sum(s[1:] != s[:-1]))
+    if changes == 1:
+        return "hump" if s[0] > 0 else "u"
+    return "non-monotone"
+
+
+def with_overrides(overrides: dict | None) -> Params:
+    """Table 3 parameters with ``overrides`` (a mapping name → value, e.g. from ``--set overrides=...``)."""
+    if overrides is None:
+        return Params()
+    if not isinstance(overrides, dict):
+        raise ValueError(f"overrides must be a mapping of parameter names to numbers, got {overrides!r}")
+    return Params().replace(**overrides)

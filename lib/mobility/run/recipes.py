@@ -1,0 +1,192 @@
+"""Recipes: the book's heavy loops as :class:`~mobility.run.sweeps.Sweep` objects — the only module of the
+machinery that names the models and their grids.
+
+- :func:`mnc_grid`: equilibria of the migration–MNC model of Wang (2014) (:mod:`mobility.models.mnc`) over a
+  Cartesian grid of parameters; points are ordered as a snake (boustrophedon) so that neighbours in a chunk differ
+  in one parameter by one step, and each chunk is solved by continuation (:func:`mobility.models.mnc.solve_path`);
+- :func:`relocation_grid`: thresholds, cut-offs, locations and productivities of the relocation model of
+  Baldwin & Okubo (:mod:`mobility.models.relocation`) over a grid;
+- :func:`gravity_montecarlo`: replications of a PPML specification on simulated panels of the structural
+  gravity model (:mod:`mobility.models.gravity.montecarlo`), replication ``r`` drawn with seed ``seed + r``.
+"""
+
+from __future__ import annotations
+
+from mobility.run.sweeps import Sweep, check_grid, chunked, default_name, grid_points, snake
+
+__all__ = ["mnc_grid", "relocation_grid", "gravity_montecarlo"]
+
+
+# --------------------------------------------------------------------------------------------- GE model
+def _mnc_chunk(rows, fixed, names, regime, anchor):
+    """Solve the equilibria of one chunk by continuation (:func:`mobility.models.mnc.solve_path`)."""
+    from mobility.models import mnc
+
+    base = mnc.TABLE3.replace(**fixed)
+    path = [base.replace(**{n: r[n] for n in names}) for r in rows]
+    eqs = mnc.solve_path(path, regime, anchor=anchor)
+    out = []
+    for r, eq in zip(rows, eqs, strict=True):
+        out.append({**r, **eq.summary(), "residual_norm": eq.residual_norm, "evaluations": eq.iterations})
+    return out
+
+
+def mnc_grid(
+    grid: dict,
+    *,
+    fixed: dict | None = None,
+    regime: str = "migration_mnc",
+    anchor: float | None = None,
+    chunk_size: int = 25,
+    name: str | None = None,
+) -> Sweep:
+    """Equilibria of Wang (2014)'s model on the Cartesian ``grid`` (``{"gamma": [...], "tau12": [...]}``), other
+    parameters at Table 3 (:data:`mobility.models.mnc.TABLE3`) with ``fixed`` overrides.
+
+    Output: one row per grid point with the parameters, :meth:`mobility.models.mnc.Equilibrium.summary` (Table 4-5
+    quantities), the residual norm and the solver's evaluations; sorted by ``point`` (C order of the grid).
+    Every point's parameters are validated here (``ValueError`` naming the parameter and its range)."""
+    from dataclasses import fields
+
+    from mobility.models import mnc
+
+    allowed = [f.name for f in fields(mnc.Params)]
+    grid = check_grid(grid, allowed, "mobility.models.mnc.Params")
+    fixed = dict(fixed or {})
+    base = mnc.TABLE3.replace(**fixed)
+    if regime not in mnc.REGIMES:
+        raise ValueError(f"regime {regime!r} unknown; use one of {mnc.REGIMES}")
+    points = snake(grid)
+    for r in points:
+        base.replace(**{n: r[n] for n in grid})
+    return Sweep(
+        name or default_name("mnc", grid),
+        _mnc_chunk,
+        chunked(points, chunk_size),
+        {"fixed": fixed, "names": list(grid), "regime": regime, "anchor": anchor},
+        modules=("mobility.models.mnc",),
+        sort_by=("point",),
+        description=f"Wang (2014) equilibria, regime {regime}, grid over {', '.join(grid)}",
+    )
+
+
+# --------------------------------------------------------------------------------------------- relocation
+def _relocation_chunk(rows, fixed, names):
+    """Thresholds (Result 3), cut-offs and locations (eqs. 15-22) and productivities (eqs. 23-24) per point."""
+    from mobility.models import relocation as rl
+
+    out = []
+    for r in rows:
+        p = rl.Params(**{**fixed, **{n: r[n] for n in names}})
+        fr, en = rl.frozen(p), rl.entry(p)
+        prod_n, prod_s = rl.productivity_entry(p)
+        out.append(
+            {
+                **r,
+                "beta": p.beta,
+                "phi_p": rl.phi_partition(p),
+                "phi_s": rl.phi_sustain(p),
+                "phi_s_frozen": rl.phi_sustain_frozen(p),
+                "entry_a_d": en.a_D,
+                "entry_a_x": en.a_X,
+                "entry_a_r": en.a_R,
+                "entry_phase": en.phase,
+                "entry_location": en.location,
+                "entry_n_w": en.n_w,
+                "frozen_a_x": fr.a_X,
+                "frozen_a_r": fr.a_R,
+                "frozen_phase": fr.phase,
+                "frozen_location": fr.location,
+                "frozen_b": fr.B,
+                "frozen_b_star": fr.B_star,
+                "productivity_entry_north": prod_n,
+                "productivity_entry_south": prod_s,
+            }
+        )
+    return out
+
+
+def relocation_grid(grid: dict, *, fixed: dict | None = None, chunk_size: int = 200, name: str | None = None) -> Sweep:
+    """The relocation model of Baldwin & Okubo on the Cartesian ``grid`` of :class:`mobility.models.relocation.Params`
+    fields (``sigma``, ``rho``, ``s_E``, ``phi``, ``f``, ``f_i``), the others at their defaults or ``fixed``.
+
+    One row per point: thresholds phi_P, phi_S (Result 3) and the frozen-stock sustain point, the entry-stage
+    and frozen-stock equilibria (eqs. 15-22) and the entry-stage productivities (eqs. 23-24)."""
+    from dataclasses import fields
+
+    from mobility.models import relocation as rl
+
+    allowed = [f.name for f in fields(rl.Params)]
+    grid = check_grid(grid, allowed, "mobility.models.relocation.Params")
+    fixed = dict(fixed or {})
+    unknown = sorted(set(fixed) - set(allowed))
+    if unknown:
+        raise ValueError(f"fixed parameter(s) {unknown} unknown; allowed: {sorted(allowed)}")
+    points = grid_points(grid)
+    for r in points:
+        rl.Params(**{**fixed, **{n: r[n] for n in grid}})
+    return Sweep(
+        name or default_name("relocation", grid),
+        _relocation_chunk,
+        chunked(points, chunk_size),
+        {"fixed": fixed, "names": list(grid)},
+        modules=("mobility.models.relocation",),
+        sort_by=("point",),
+        description=f"Baldwin & Okubo relocation model, grid over {', '.join(grid)}",
+    )
+
+
+# --------------------------------------------------------------------------------------------- gravity
+def _gravity_chunk(rows, spec, simulation):
+    """The chunk's (consecutive) replications through :func:`mobility.models.gravity.montecarlo.run`."""
+    from dataclasses import replace
+
+    from mobility.models.gravity import montecarlo, synthetic
+
+    reps = [r["replication"] for r in rows]
+    if reps != list(range(reps[0], reps[0] + len(reps))):
+        raise ValueError(f"a gravity chunk must hold consecutive replications, got {reps}")
+    base = synthetic.SimulationParams(**{**simulation, "waves": tuple(simulation["waves"])})
+    draws = montecarlo.run(replace(base, seed=base.seed + reps[0]), len(reps), spec)
+    draws["rep"] += reps[0]
+    draws.insert(1, "seed", base.seed + draws["rep"])
+    return draws.to_dict("records")
+
+
+def gravity_montecarlo(
+    replications: int,
+    *,
+    spec: str = "table2.col3",
+    simulation: dict | None = None,
+    chunk_size: int = 5,
+    name: str | None = None,
+) -> Sweep:
+    """``replications`` PPML estimates of specification ``spec`` (:data:`mobility.models.gravity.tables.SPECS`) on
+    panels simulated from the structural model (:class:`mobility.models.gravity.synthetic.SimulationParams` with
+    ``simulation`` overrides), by :func:`mobility.models.gravity.montecarlo.run` chunk by chunk; replication ``r`` uses
+    seed ``simulation["seed"] + r``, as there, so the table equals ``montecarlo.run`` of all replications.
+
+    Output (tidy, the columns of ``montecarlo.run`` plus ``seed``): one row per replication and regressor;
+    :func:`mobility.models.gravity.montecarlo.summarise` turns it into bias, dispersion and coverage."""
+    from dataclasses import asdict
+
+    from mobility.models.gravity import synthetic, tables
+
+    if isinstance(replications, bool) or not isinstance(replications, int) or not 1 <= replications <= 100_000:
+        raise ValueError(f"replications must be an integer in [1, 100000], got {replications!r}")
+    if spec not in tables.SPECS or tables.SPECS[spec].estimator != "ppml":
+        ppml = sorted(n for n, s in tables.SPECS.items() if s.estimator == "ppml")
+        raise ValueError(f"spec must be a PPML specification, one of {ppml}; got {spec!r}")
+    base = synthetic.SimulationParams(**(simulation or {}))
+    sim = asdict(base)
+    sim["waves"] = list(sim["waves"])
+    rows = [{"replication": r, "seed": base.seed + r} for r in range(replications)]
+    return Sweep(
+        name or f"gravity-mc-{spec.replace('.', '-')}",
+        _gravity_chunk,
+        chunked(rows, chunk_size),
+        {"spec": spec, "simulation": sim},
+        modules=("mobility.models.gravity.montecarlo",),
+        sort_by=("rep",),
+        description=f"Monte Carlo of PPML {spec} on {replications} simulated panels",
+    )

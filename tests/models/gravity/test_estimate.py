@@ -1,0 +1,125 @@
+"""The PPML wrapper: against a dummy-variable GLM, separation accounting, non-convergence, errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.linalg
+import statsmodels.api as sm
+
+from mobility.models.gravity import estimate as est
+
+
+def _small_panel(seed=3, n=7, years=(1990, 1995, 2000, 2005)):
+    """A small pruned pair-year panel: every pair has positive stocks, no separation, no singletons."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for o in range(n):
+        for d in range(n):
+            if o == d:
+                continue
+            pair_eff = rng.normal(0, 0.5)
+            for t, y in enumerate(years):
+                rows.append((f"c{o}", f"c{d}", y, pair_eff, t))
+    df = pd.DataFrame(rows, columns=["origin", "destination", "year", "pair_eff", "t"])
+    df["visa"] = (rng.random(len(df)) < 0.3).astype(float)
+    df["rta"] = (rng.random(len(df)) < 0.4).astype(float)
+    df["gdp_diff"] = rng.normal(0, 1, len(df))
+    mu = np.exp(3 + 0.2 * df.visa + 0.1 * df.rta + 0.05 * df.gdp_diff + df.pair_eff + 0.1 * df.t)
+    df["stock"] = rng.poisson(mu).astype(float) + 1.0  # strictly positive: nothing separated
+    df["orig_year"] = df.origin + "_" + df.year.astype(str)
+    df["dest_year"] = df.destination + "_" + df.year.astype(str)
+    df["pair"] = df.origin + "_" + df.destination
+    return df
+
+
+def _glm_dummies(df, regs, fes):
+    """Full-rank dummy-variable design: regressors, then FE dummies with dependent columns removed by pivoted QR."""
+    dummies = pd.concat([pd.get_dummies(df[f], prefix=f, dtype=float) for f in fes], axis=1)
+    X = pd.concat([df[regs].astype(float), dummies], axis=1)
+    _, r, piv = scipy.linalg.qr(X.to_numpy(), mode="economic", pivoting=True)
+    rank = int((np.abs(np.diag(r)) > 1e-9 * abs(r[0, 0])).sum())
+    keep = sorted(piv[:rank])
+    assert all(i in keep for i in range(len(regs))), "slopes must be identified"
+    return X.iloc[:, keep]
+
+
+REGS = ["visa", "rta", "gdp_diff"]
+FES = ["orig_year", "dest_year", "pair"]
+
+
+def test_ppml_matches_dummy_variable_glm():
+    df = _small_panel()
+    fit = est.ppml(df, "stock", REGS, FES, tol=1e-12, fixef_tol=1e-13, maxiter=200)
+    assert fit.n_separation == 0 and fit.n_singleton == 0 and fit.nobs == len(df)
+    X = _glm_dummies(df, REGS, FES)
+    glm = sm.GLM(df["stock"], X, family=sm.families.Poisson()).fit(tol=1e-14, maxiter=200, cov_type="HC0")
+    # the chapter's correction: N/(N-K), K = slopes + fixed-effect levels - (number of FE sets - 1) (fixest's count)
+    n = len(df)
+    k_all = len(REGS) + sum(df[f].nunique() for f in FES) - (len(FES) - 1)
+    factor = np.sqrt(n / (n - k_all))
+    for r in REGS:
+        assert fit.coef[r] == pytest.approx(glm.params[r], abs=1e-8)
+        assert fit.se[r] == pytest.approx(glm.bse[r] * factor, abs=1e-6)
+        # the alternative kept on the result counts the slopes only
+        assert fit.extra["se_slopes_only"][r] == pytest.approx(glm.bse[r] * np.sqrt(n / (n - len(REGS))), abs=1e-6)
+
+
+def test_separation_dropped_and_counted():
+    df = _small_panel(seed=5)
+    # (i) an all-zero pair: dropped by the fixed-effect check (4 observations)
+    zero_pair = df.pair == "c0_c1"
+    df.loc[zero_pair, "stock"] = 0.0
+    # (ii) a regressor-separated cell: a dummy that is 1 only on observations with zero stock
+    cell = (df.pair == "c2_c3") & (df.year == 2000)
+    df.loc[cell, "stock"] = 0.0
+    df["sep"] = cell.astype(float)
+    fit = est.ppml(df, "stock", ["visa", "rta", "sep"], FES, tol=1e-10)
+    assert fit.n_separation == int(zero_pair.sum()) + int(cell.sum())
+    assert fit.nobs == len(df) - fit.n_separation - fit.n_singleton
+    assert "visa" in fit.coef and np.isfinite(fit.coef["visa"])
+    assert fit.n_missing == 0
+
+
+def test_nonconvergence_raises():
+    df = _small_panel()
+    with pytest.raises(est.ConvergenceError) as info:
+        est.ppml(df, "stock", REGS, FES, maxiter=1, tol=1e-14)
+    assert info.value.maxiter == 1
+    assert np.isfinite(info.value.deviance)
+    assert "did not converge" in str(info.value)
+
+
+def test_bad_inputs():
+    df = _small_panel()
+    with pytest.raises(KeyError, match="nonesuch"):
+        est.ppml(df, "stock", ["nonesuch"], FES)
+    with pytest.raises(ValueError, match="maxiter"):
+        est.ppml(df, "stock", REGS, FES, maxiter=0)
+    bad = df.assign(stock=-df.stock)
+    with pytest.raises(ValueError, match="non-negative"):
+        est.ppml(bad, "stock", REGS, FES)
+    with pytest.raises(ValueError, match="vcov"):
+        est.ppml(df, "stock", REGS, FES, vcov="hc3")
+
+
+def test_missing_values_counted():
+    df = _small_panel()
+    df.loc[df.index[:5], "gdp_diff"] = np.nan
+    fit = est.ppml(df, "stock", REGS, FES)
+    assert fit.n_missing == 5
+    assert fit.nobs + fit.n_missing + fit.n_separation + fit.n_singleton == len(df)
+
+
+def test_leave_one_out_instrument_by_hand():
+    df = _small_panel(n=4, years=(1990,))
+    df["visa"] = 0.0
+    # symmetric visa between c0-c1 and c0-c2
+    for a, b in [("c0", "c1"), ("c0", "c2")]:
+        df.loc[((df.origin == a) & (df.destination == b)) | ((df.origin == b) & (df.destination == a)), "visa"] = 1.0
+    iv = est.leave_one_out_instrument(df)
+    row = (df.origin == "c1") & (df.destination == "c2")
+    # origin c1: visa partners excluding c2 -> {c0}: 1/3; destination c2: partners excluding c1 -> {c0}: 1/3
+    assert iv[row].item() == pytest.approx(1 / 9)
+    row = (df.origin == "c0") & (df.destination == "c1")
+    # origin c0 excluding c1 -> {c2}: 1/3; destination c1 excluding c0 -> {}: 0
+    assert iv[row].item() == pytest.approx(0.0)

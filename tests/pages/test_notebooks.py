@@ -1,0 +1,43 @@
+"""Every figure variant runs and every book page executes and renders, with quick parameters (conftest.quick_build:
+the variants runner, then a quick Jupyter Book build with warnings as errors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mobility.publish import toc
+from mobility.run import variants
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [str(p.relative_to(ROOT)) for p in toc.toc_pages() if toc.executable(p)]
+VARIANTS = [f"{j.name}/{j.variant}" for j in variants.plan(None, quick=True)]
+
+pytestmark = pytest.mark.slow
+
+
+def test_quick_book_builds(quick_build):
+    assert quick_build["code"] == 0, f"quick book build failed; see {quick_build['log']}"
+    assert (quick_build["html"] / "index.html").is_file()
+    assert (quick_build["html"] / "book" / "replication.html").is_file()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_executes(quick_build, page):
+    assert page not in quick_build["failed_pages"], quick_build["failed_pages"].get(page)
+    html = quick_build["html"] / Path(page).with_suffix(".html")
+    assert html.is_file(), f"{html} was not written (build exit {quick_build['code']}; log {quick_build['log']})"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_variant_executes(quick_build, variant):
+    assert variant not in quick_build["failed_variants"], quick_build["failed_variants"].get(variant)
+    out = quick_build["build"] / "variants" / variant
+    assert (out / "notebook.ipynb").is_file() and (out / "cachekey").is_file()
+
+
+def test_every_notebook_has_quick_parameter():
+    for page in PAGES + sorted({str(s.notebook.relative_to(ROOT)) for s in variants.load_specs().values()}):
+        params = variants.notebook_parameters(ROOT / page)
+        assert params.get("quick") is False, f"{page}: parameters cell must set quick = False"

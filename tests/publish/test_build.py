@@ -1,0 +1,107 @@
+"""The book build: a failing cell fails it; the cache sees the library and the data; no-change rebuilds execute
+nothing. Runs jupyter-book on a throwaway book that uses a throwaway copy of the library."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import write_notebook
+
+ROOT = Path(__file__).resolve().parents[2]
+JB = str(Path(sys.executable).with_name("jupyter-book"))
+
+pytestmark = [pytest.mark.slow, pytest.mark.build]
+
+
+def page_body(name: str, imports: str, extra: str = "") -> str:
+    return (
+        "import os\n"
+        f"open(os.environ['EXEC_LOG'], 'a').write('{name}\\n')\n"
+        f"{imports}\n"
+        f"results.set_page('ch/{name}')\n"
+        f"results.record('ch.{name}.value', 1.5)\n{extra}"
+    )
+
+
+@pytest.fixture
+def mini(tmp_path):
+    """A book with three pages: a (imports mobility.publish.scorecard), b (reads data/ch/in.csv), c (results only)."""
+    shutil.copytree(ROOT / "lib", tmp_path / "lib", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copy(ROOT / "_config.yml", tmp_path)
+    shutil.copytree(ROOT / "book" / "_static", tmp_path / "book" / "_static")
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
+    (tmp_path / "book" / "references.bib").write_text("")
+    (tmp_path / "data" / "ch").mkdir(parents=True)
+    (tmp_path / "data" / "ch" / "in.csv").write_text("x,1\n")
+    write_notebook(
+        tmp_path / "book" / "ch" / "a.md", page_body("a", "from mobility.publish import results, scorecard"), "Page a"
+    )
+    write_notebook(
+        tmp_path / "book" / "ch" / "b.md",
+        page_body(
+            "b",
+            "from mobility.core import paths\nfrom mobility.publish import results",
+            "x = paths.data_file('ch/in.csv').read_text()\n",
+        ),
+        "Page b",
+    )
+    write_notebook(tmp_path / "book" / "ch" / "c.md", page_body("c", "from mobility.publish import results"), "Page c")
+    for p in "abc":
+        with open(tmp_path / "book" / "ch" / f"{p}.md", "a") as fh:
+            fh.write(f"\nThe value is {{glue:text}}`ch.{p}.value:.2f`.\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/ch/a\n  - file: book/ch/b\n  - file: book/ch/c\n"
+    )
+    return tmp_path
+
+
+def build(root: Path):
+    log = root / "exec.log"
+    log.unlink(missing_ok=True)
+    env = dict(os.environ, MOBILITY_ROOT=str(root), EXEC_LOG=str(log), PYTHONPATH=str(root / "lib"))
+    env.pop("MOBILITY_BUILD_DIR", None)
+    env.pop("MOBILITY_OUTPUT_DIR", None)
+    proc = subprocess.run(
+        [JB, "build", str(root), "-W", "--keep-going"], cwd=root, env=env, capture_output=True, text=True
+    )
+    executed = sorted(log.read_text().split()) if log.exists() else []
+    return proc, executed
+
+
+def test_cache_sees_library_and_data(mini):
+    proc, executed = build(mini)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert executed == ["a", "b", "c"]
+    assert "1.50" in (mini / "_build" / "html" / "book" / "ch" / "a.html").read_text()
+    assert (mini / "_build" / "results" / "ch-a.json").is_file()
+
+    proc, executed = build(mini)  # nothing changed: nothing executes
+    assert proc.returncode == 0 and executed == []
+
+    (mini / "data" / "ch" / "in.csv").write_text("x,2\n")  # the data file page b reads
+    proc, executed = build(mini)
+    assert proc.returncode == 0 and executed == ["b"]
+
+    sc = mini / "lib" / "mobility" / "publish" / "scorecard.py"  # a library module only page a imports
+    sc.write_text(sc.read_text() + "\n\ndef _added_function():\n    return 1\n")
+    proc, executed = build(mini)
+    assert proc.returncode == 0 and executed == ["a"]
+
+    res = mini / "lib" / "mobility" / "publish" / "results.py"  # a module every page imports
+    res.write_text(res.read_text() + "\n\ndef _added_function():\n    return 1\n")
+    proc, executed = build(mini)
+    assert proc.returncode == 0 and executed == ["a", "b", "c"]
+
+
+def test_failing_cell_fails_the_build(mini):
+    page = mini / "book" / "ch" / "c.md"
+    page.write_text(page.read_text().replace("results.record('ch.c.value', 1.5)", "1 / 0"))
+    proc, _ = build(mini)
+    assert proc.returncode != 0
+    assert "ZeroDivisionError" in proc.stdout + proc.stderr
+    assert "Executing notebook failed" in proc.stdout + proc.stderr

@@ -1,0 +1,93 @@
+"""mobility.publish.results: keys, values, determinism; mobility.publish.display: deterministic files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mobility.publish import display, results
+
+
+@pytest.fixture
+def outdir(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOBILITY_OUTPUT_DIR", str(tmp_path))
+    monkeypatch.delenv("MOBILITY_PAGE", raising=False)
+    results._state.update(page=None, values={})
+    yield tmp_path
+    results._state.update(page=None, values={})
+
+
+def test_record_writes_sorted_canonical_json(outdir):
+    results.set_page("demo/page")
+    results.record("demo.b.x", np.float64(0.1) + np.float64(0.2))
+    results.record("demo.a.n", np.int64(3))
+    results.record("demo.a.flag", np.bool_(True))
+    results.record("demo.a.word", "holds")
+    text = (outdir / "results" / "demo-page.json").read_text()
+    assert text == (
+        '{\n  "demo.a.flag": true,\n  "demo.a.n": 3,\n  "demo.a.word": "holds",\n  "demo.b.x": 0.30000000000000004\n}\n'
+    )
+    assert results.load_page("demo/page", outdir / "results")["demo.a.n"] == 3
+
+
+def test_record_is_byte_identical_across_processes(tmp_path):
+    code = (
+        "import numpy as np; from mobility.publish import results; results.set_page('demo/det');"
+        "rng = np.random.default_rng(7); x = rng.normal(size=50);"
+        "[results.record(f'demo.det.v{i}', v) for i, v in enumerate(x)];"
+        "results.record('demo.det.mean', x.mean())"
+    )
+    outs = []
+    for run in ("a", "b"):
+        env = {"MOBILITY_OUTPUT_DIR": str(tmp_path / run), "PATH": "/usr/bin:/bin"}
+        subprocess.run([sys.executable, "-c", code], env=env, check=True)
+        outs.append((tmp_path / run / "results" / "demo-det.json").read_bytes())
+    assert outs[0] == outs[1]
+    assert len(outs[0]) > 100
+
+
+@pytest.mark.parametrize("key", ["Mnc.table", "mnc", "mnc..x", "mnc.table 5", ""])
+def test_bad_keys_rejected(outdir, key):
+    results.set_page("demo/page")
+    with pytest.raises(ValueError, match="dotted lower-case"):
+        results.record(key, 1.0)
+
+
+def test_non_finite_and_bad_types_rejected(outdir):
+    results.set_page("demo/page")
+    with pytest.raises(ValueError, match="finite"):
+        results.record("demo.x.nan", float("nan"))
+    with pytest.raises(TypeError, match="cannot record a list"):
+        results.record("demo.x.list", [1, 2])
+
+
+def test_record_needs_a_page(outdir):
+    with pytest.raises(RuntimeError, match="set_page"):
+        results.record("demo.x.y", 1.0)
+
+
+def test_duplicate_key_across_pages_is_an_error(tmp_path):
+    (tmp_path / "a.json").write_text('{"demo.k.v": 1}')
+    (tmp_path / "b.json").write_text('{"demo.k.v": 2}')
+    with pytest.raises(ValueError, match="recorded by both"):
+        results.load_all(tmp_path)
+
+
+def test_figures_are_deterministic(tmp_path):
+    blobs = []
+    for run in ("a", "b"):
+        fig, ax = display.figure()
+        ax.plot(np.linspace(0, 1, 20), np.linspace(0, 1, 20) ** 2, label="x²")
+        ax.legend()
+        png = display.save(fig, "demo", tmp_path / run, close=True)
+        blobs.append((png.read_bytes(), png.with_suffix(".svg").read_bytes()))
+    assert blobs[0] == blobs[1]
+    assert b"<dc:date>" not in blobs[0][1]
+
+
+def test_figure_rejects_unknown_size():
+    with pytest.raises(ValueError, match="unknown"):
+        display.figure("huge")

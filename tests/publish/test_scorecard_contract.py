@@ -1,0 +1,73 @@
+"""mobility.publish.scorecard: target parsing errors and evaluation."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobility.publish import scorecard
+
+HEADER = "key,source,published,tolerance,note,status,where\n"
+
+
+def write(tmp_path, body, name="demo.csv"):
+    d = tmp_path / "targets"
+    d.mkdir(exist_ok=True)
+    (d / name).write_text(HEADER + body)
+    return d
+
+
+def test_evaluate_statuses(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOBILITY_ROOT", str(tmp_path))
+    (tmp_path / "book" / "demo").mkdir(parents=True)
+    (tmp_path / "book" / "demo" / "page.md").write_text("# p")
+    (tmp_path / "book" / "intro.md").write_text("# i")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: book/demo/page\n")
+    d = write(
+        tmp_path,
+        (
+            "demo.t.a,Table 1,0.85,0.00005,,,\n"
+            "demo.t.b,Table 1,1.0,0.05,,,\n"
+            "demo.t.c,Table 1,2.0,0.1,,,\n"
+            "demo.t.d,Table 2,0.19,0.0005,Visa not in the data,not reproducible,\n"
+            "demo.t.e,Result 1,holds,,,,book/demo/page#result-1\n"
+        ),
+    )
+    rows = scorecard.evaluate(scorecard.load_targets(d), {"demo.t.a": 0.85002, "demo.t.b": 1.2, "demo.t.e": "holds"})
+    status = {r.target.key: r.status for r in rows}
+    assert status == {
+        "demo.t.a": "reproduced",
+        "demo.t.b": "outside tolerance",
+        "demo.t.c": "missing",
+        "demo.t.d": "not reproducible",
+        "demo.t.e": "reproduced",
+    }
+    text = scorecard.render(rows)
+    assert "| [demo](#scorecard-demo) | 2 | 1 | 1 | 1 | 5 |" in text
+    assert "[page](demo/page.md)" in text  # anchor not defined in the page: link to the page
+
+
+@pytest.mark.parametrize(
+    "body, match",
+    [
+        ("Demo.t.a,T,1,0.1,,,\n", "line 2, column key"),
+        ("other.t.a,T,1,0.1,,,\n", "should start with 'demo.'"),
+        ("demo.t.a,T,1,,,,\n", "column tolerance"),
+        ("demo.t.a,T,1,-1,,,\n", "column tolerance"),
+        ("demo.t.a,T,1,0.1,,maybe,\n", "column status"),
+        ("demo.t.a,T,1,0.1,,not reproducible,\n", "needs its reason"),
+        ("demo.t.a,,1,0.1,,,\n", "column source"),
+        ("demo.t.a,T,1,0.1,,,\ndemo.t.a,T,1,0.1,,,\n", "line 3, column key: 'demo.t.a' already defined"),
+    ],
+)
+def test_malformed_targets(tmp_path, body, match):
+    d = write(tmp_path, body)
+    with pytest.raises(scorecard.TargetsError, match=match):
+        scorecard.load_targets(d)
+
+
+def test_missing_column(tmp_path):
+    d = tmp_path / "targets"
+    d.mkdir()
+    (d / "demo.csv").write_text("key,source,published\n")
+    with pytest.raises(scorecard.TargetsError, match="missing column"):
+        scorecard.load_targets(d)

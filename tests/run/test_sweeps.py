@@ -1,0 +1,238 @@
+"""Chunked sweeps: the same CSV bytes locally and on a LocalCluster (127.0.0.1), failed chunks reported with their
+parameters and retried once, reruns that run only the missing chunks, input validation and the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from mobility.cli import sweeps as sweeps_cli
+from mobility.run import executors, recipes, sweeps
+
+
+@pytest.fixture(scope="module")
+def cluster_executor():
+    """A concurrent.futures executor on two single-threaded worker processes listening on 127.0.0.1."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as lc,
+        distributed.Client(lc, set_as_default=False) as client,
+    ):
+        client.wait_for_workers(2, timeout=30)
+        expected = executors.expected_identity()  # read once: others may edit the library during the tests
+        executors.check_workers(client, expected)
+        yield executors.CheckedExecutor(client, expected)
+
+
+@pytest.fixture
+def build(tmp_path, monkeypatch):
+    def use(label):
+        monkeypatch.setenv("MOBILITY_BUILD_DIR", str(tmp_path / label))
+        return tmp_path / label
+
+    use("_build")
+    return use
+
+
+def small_sweeps():
+    return [
+        recipes.mnc_grid({"gamma": [25.0, 33.0, 41.0], "tau12": [1.15, 1.25]}, chunk_size=4, name="ge"),
+        recipes.relocation_grid({"sigma": [2.5, 3.0], "phi": [0.1, 0.4, 0.7]}, chunk_size=4, name="reloc"),
+        recipes.gravity_montecarlo(2, simulation={"n_countries": 30}, chunk_size=1, name="mc"),
+    ]
+
+
+def test_local_and_cluster_give_identical_csv_bytes(build, cluster_executor):
+    tables = {}
+    for label, ex in (("local", None), ("cluster", cluster_executor)):
+        build(label)
+        for s in small_sweeps():
+            res = sweeps.run(s, ex, progress=False)
+            assert res.ok and res.ran == list(range(len(s.chunks))), res.failed
+            tables[label, s.name] = res.csv.read_bytes()
+    for name in ("ge", "reloc", "mc"):
+        assert tables["local", name] == tables["cluster", name], name
+    ge = sweeps.load("ge")
+    assert list(ge["point"]) == list(range(6)) and list(ge.columns[:3]) == ["point", "gamma", "tau12"]
+    assert (ge["residual_norm"] <= 1e-10).all()
+    # continuation inside a chunk reaches the same equilibrium as a cold solve, to the solver's tolerance
+    from mobility.models import mnc
+
+    cold = mnc.solve(mnc.TABLE3.replace(gamma=41.0, tau12=1.25)).summary()["real_wage_low_canada"]
+    assert ge["real_wage_low_canada"].iloc[5] == pytest.approx(cold, rel=1e-8)
+    mc = sweeps.load("mc")
+    assert list(mc["regressor"][:4]) == ["visa", "rta", "schengen", "gdp_diff"] and len(mc) == 8
+    assert list(mc["rep"].unique()) == [0, 1] and list(mc["seed"].unique()) == [20230224, 20230225]
+    # chunk by chunk = the chapter's Monte Carlo in one go
+    from mobility.models.gravity import montecarlo, synthetic
+
+    whole = montecarlo.run(synthetic.SimulationParams(n_countries=30), 2)
+    assert mc["coef"].tolist() == pytest.approx(whole["coef"].tolist(), rel=1e-9)
+
+
+def test_snake_order_moves_one_step_in_one_parameter():
+    grid = {"a": [0.0, 1.0, 2.0], "b": [0.0, 1.0], "c": [0.0, 1.0, 2.0, 3.0]}
+    pts = sweeps.snake(grid)
+    assert sorted(p["point"] for p in pts) == list(range(24))
+    for p, q in itertools.pairwise(pts):
+        steps = [abs(p[k] - q[k]) for k in grid]
+        assert sorted(steps) == [0.0, 0.0, 1.0], (p, q)
+
+
+# -- failures, retries, reruns ------------------------------------------------------------------------------
+def flaky_chunk(rows, marker_dir, fail_always=(), fail_once=()):
+    """Test chunk function: logs each call; raises for ``fail_always`` rows until ``healed`` exists, and for
+    ``fail_once`` rows on the first call only."""
+    marker = Path(marker_dir)
+    xs = [r["x"] for r in rows]
+    calls = sorted(marker.glob(f"call-{xs[0]}-*"))
+    (marker / f"call-{xs[0]}-{len(calls)}").touch()
+    if any(x in fail_always for x in xs) and not (marker / "healed").exists():
+        raise ValueError(f"boom at x={xs}")
+    if any(x in fail_once for x in xs) and not calls:
+        raise RuntimeError("transient failure")
+    return [{"x": x, "square": x * x} for x in xs]
+
+
+def calls(marker, first_x):
+    return len(list(marker.glob(f"call-{first_x}-*")))
+
+
+def flaky_sweep(marker):
+    rows = [{"x": x} for x in range(6)]
+    return sweeps.Sweep(
+        "flaky",
+        flaky_chunk,
+        sweeps.chunked(rows, 2),
+        {"marker_dir": str(marker), "fail_always": [2], "fail_once": [4]},
+    )
+
+
+@pytest.mark.parametrize("where", ["cluster", "local"])
+def test_failed_chunk_is_reported_retried_once_and_rerun_alone(where, build, tmp_path, cluster_executor):
+    out = build(f"_build-{where}")
+    marker = tmp_path / f"markers-{where}"
+    marker.mkdir()
+    ex = cluster_executor if where == "cluster" else None
+    res = sweeps.run(flaky_sweep(marker), ex, progress=False)
+    assert res.ran == [0, 2] and sorted(res.retried) == [1, 2] and res.table is None
+    assert [(f.index, f.attempts) for f in res.failed] == [(1, 2)]
+    assert str(res.failed[0]) == "chunk 1 (x=2..3 (2 rows)) failed 2 times: ValueError: boom at x=[2, 3]"
+    assert (calls(marker, 0), calls(marker, 2), calls(marker, 4)) == (1, 2, 2)
+    assert not (out / "sweeps" / "flaky" / "table.csv").exists()
+    # rerun: only the missing chunk runs
+    (marker / "healed").touch()
+    again = sweeps.run(flaky_sweep(marker), ex, progress=False)
+    assert again.ok and again.ran == [1] and again.cached == [0, 2]
+    assert (calls(marker, 0), calls(marker, 2), calls(marker, 4)) == (1, 3, 2)
+    assert again.csv.read_text() == "x,square\n" + "".join(f"{x},{x * x}\n" for x in range(6))
+    assert not [p for p in (out / "sweeps" / "flaky").rglob("*") if p.name.startswith(".")]  # no temp files
+
+
+def test_rerun_runs_only_missing_chunks_and_keeps_bytes(build):
+    s = recipes.relocation_grid({"s_E": [0.55, 0.6, 0.7], "phi": [0.2, 0.5]}, chunk_size=2, name="re")
+    first = sweeps.run(s, progress=False)
+    csv = first.csv.read_bytes()
+    chunk_files = sorted((first.path / "chunks").glob("*.json"))
+    assert len(chunk_files) == 3
+    chunk_files[1].unlink()
+    second = sweeps.run(s, progress=False)
+    assert second.ran == [1] and second.cached == [0, 2] and second.csv.read_bytes() == csv
+    assert sweeps.run(s, progress=False).ran == []
+    assert sweeps.run(s, force=True, progress=False).ran == [0, 1, 2]
+    # a changed grid keeps the chunks it shares with the old one and drops the others
+    s2 = recipes.relocation_grid({"s_E": [0.55, 0.6, 0.8], "phi": [0.2, 0.5]}, chunk_size=2, name="re")
+    third = sweeps.run(s2, progress=False)
+    assert third.ran == [2] and third.cached == [0, 1] and len(list((third.path / "chunks").glob("*.json"))) == 3
+    meta = json.loads((third.path / "sweep.json").read_text())
+    assert meta["chunks"] == 3 and meta["rows"] == 6
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (
+            lambda: recipes.mnc_grid({"gama": [30.0]}),
+            "grid parameter 'gama' is not a mobility.models.mnc.Params parameter",
+        ),
+        (lambda: recipes.mnc_grid({"gamma": [0.5, 30.0]}), r"parameter gamma .* must be > 1"),
+        (lambda: recipes.mnc_grid({"gamma": []}), "grid parameter 'gamma': needs at least one finite value"),
+        (lambda: recipes.mnc_grid({"gamma": [30.0]}, regime="trade"), "regime 'trade' unknown"),
+        (lambda: recipes.mnc_grid({"gamma": [30.0]}, chunk_size=0), "chunk_size must be an integer >= 1"),
+        (lambda: recipes.relocation_grid({"rho": [1.0]}), r"beta = rho/\(sigma-1\) must be > 1"),
+        (
+            lambda: recipes.relocation_grid({"phi": [0.5]}, fixed={"tau": 1.0}),
+            r"fixed parameter\(s\) \['tau'\] unknown",
+        ),
+        (lambda: recipes.gravity_montecarlo(0), r"replications must be an integer in \[1, 100000\]"),
+        (lambda: recipes.gravity_montecarlo(3, spec="table12.col2"), "spec must be a PPML specification"),
+        (
+            lambda: recipes.gravity_montecarlo(3, simulation={"n_countries": 5}),
+            r"n_countries must be in \[30, 400\]",
+        ),
+        (lambda: sweeps.Sweep("Bad Name", flaky_chunk, (({"x": 1},),)), "sweep name 'Bad Name'"),
+        (lambda: sweeps.Sweep("ok", lambda rows: rows, (({"x": 1},),)), "fn must be a module-level function"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_it(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_load_missing_says_what_to_do(build):
+    with pytest.raises(FileNotFoundError, match="no finished sweep 'nothing'"):
+        sweeps.load("nothing")
+
+
+# -- CLI ----------------------------------------------------------------------------------------------------
+def run_cli(*argv):
+    parser = argparse.ArgumentParser(prog="python -m mobility")
+    sweeps_cli.add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    return args.func(args)
+
+
+def test_parse_grid():
+    assert sweeps_cli.parse_grid(["gamma=20:40:3", "tau12=1.1,1.2"]) == {
+        "gamma": [20.0, 30.0, 40.0],
+        "tau12": [1.1, 1.2],
+    }
+    for bad in (["gamma=20:40"], ["gamma"], ["gamma=a,b"], ["gamma=1:2:0"], ["gamma=1,2", "gamma=3"], []):
+        with pytest.raises(ValueError, match="--grid|at least one --grid"):
+            sweeps_cli.parse_grid(bad)
+
+
+def test_cli_runs_and_reports(build, capsys):
+    out = build("_build")
+    assert run_cli("sweeps", "relocation", "--grid", "phi=0.1:0.9:5", "--fixed", "s_E=0.7", "--no-progress") == 0
+    printed = capsys.readouterr().out
+    assert "sweep relocation-phi: 1 chunks ran" in printed and "(5 rows)" in printed
+    assert (out / "sweeps" / "relocation-phi" / "table.csv").is_file()
+    assert run_cli("sweeps", "relocation", "--grid", "phi=0.1:0.9:5", "--fixed", "s_E=0.7", "--no-progress") == 0
+    assert "0 chunks ran, 1 already stored" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["mnc", "--grid", "gamma=0.5:2:3"], "parameter gamma"),
+        (["mnc", "--grid", "gamma=20:40"], "--grid 'gamma=20:40'"),
+        (["relocation", "--grid", "phi=0.1,0.2", "--fixed", "s_E=high"], "--fixed 's_E=high'"),
+        (["gravity", "--replications", "0"], "replications must be"),
+        (
+            ["relocation", "--grid", "phi=0.5", "--scheduler", "local:x"],
+            "--scheduler 'local:x' is not understood",
+        ),
+    ],
+)
+def test_cli_bad_input_exit_2(build, capsys, argv, match):
+    assert run_cli("sweeps", *argv, "--no-progress") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and match in err[0]
+    assert not (build("_build") / "sweeps").exists()
