@@ -190,3 +190,69 @@ def gravity_montecarlo(
         sort_by=("rep",),
         description=f"Monte Carlo of PPML {spec} on {replications} simulated panels",
     )
+
+
+# --------------------------------------------------------------------------------------------- explorers
+def _mnc_explorer_chunk(rows):
+    """Solve one chunk of the GE explorer grid (one regime and quota share, consecutive points of a snake over the
+    two moving-cost factors): warm start from the previous point, then from the calibrated economy, then cold.
+    A point where every attempt fails is kept with ``exists = False`` and NaN outputs."""
+    from mobility.models.mnc import counterfactuals as cf
+
+    regime, lam = rows[0]["regime"], rows[0]["lam"]
+    if any(r["regime"] != regime or r["lam"] != lam for r in rows):
+        raise ValueError("a GE explorer chunk must hold one regime and one quota share")
+    calibrated = cf.solve_point(cf.scaled(1.0, 1.0, lam), regime)
+    out, prev = [], None
+    for r in rows:
+        guesses = tuple(g for g in (prev, calibrated) if g is not None)
+        eq = cf.solve_point(cf.scaled(r["c_high"], r["c_low"], lam), regime, guesses)
+        values = eq.summary() if eq is not None else {}
+        out.append(
+            {
+                **r,
+                "exists": eq is not None,
+                "residual_norm": eq.residual_norm if eq is not None else float("nan"),
+                **{k: float(values.get(k, float("nan"))) for k in cf.OUTPUTS},
+            }
+        )
+        prev = eq or prev
+    return out
+
+
+def mnc_explorer(
+    factors, quotas, regimes=("migration_mnc", "migration", "mnc"), *, chunk_size: int = 25, name: str = "mnc-explorer"
+) -> Sweep:
+    """The GE explorer's grid: for each regime and quota share, the equilibria of Wang (2014) with the high- and
+    low-skilled moving costs scaled by every pair of ``factors`` (:func:`mobility.models.mnc.counterfactuals.scaled`).
+    Each (regime, quota) group is a snake over the factor pairs, chunked on its own so that a chunk is one
+    continuation path. Regime ``"mnc"`` (no migration) does not depend on moving costs or quotas: one point."""
+    from mobility.models.mnc import REGIMES
+
+    factors = [float(c) for c in factors]
+    quotas = [float(q) for q in quotas]
+    if not factors or any(c < 0 for c in factors):
+        raise ValueError(f"factors must be a non-empty list of numbers >= 0, got {factors!r}")
+    if not quotas or any(not 0 < q <= 1 for q in quotas):
+        raise ValueError(f"quotas must be a non-empty list of shares in (0, 1], got {quotas!r}")
+    chunks: tuple = ()
+    n = 0
+    for regime in regimes:
+        if regime not in REGIMES or regime == "autarky":
+            raise ValueError(f"regime {regime!r} unknown; use one of {REGIMES[1:]}")
+        grid = {"c_high": factors, "c_low": factors} if regime != "mnc" else {"c_high": [1.0], "c_low": [1.0]}
+        for lam in quotas if regime != "mnc" else [1.0]:
+            points = []
+            for r in snake(grid):
+                points.append({"point": n, "regime": regime, "lam": lam, "c_high": r["c_high"], "c_low": r["c_low"]})
+                n += 1
+            chunks += chunked(points, chunk_size)
+    return Sweep(
+        name,
+        _mnc_explorer_chunk,
+        chunks,
+        {},
+        modules=("mobility.models.mnc",),
+        sort_by=("point",),
+        description=f"GE explorer: regimes {', '.join(regimes)}; factors {factors}; quota shares {quotas}",
+    )
