@@ -236,3 +236,52 @@ def test_cli_bad_input_exit_2(build, capsys, argv, match):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and match in err[0]
     assert not (build("_build") / "sweeps").exists()
+
+
+# -- chunking and formatting --------------------------------------------------------------------------------
+def test_chunks_are_sized_from_the_grid_and_the_modelled_cost_not_the_workers():
+    assert sweeps.chunk_size(10_000, 1e-4, line=100) == 10_000  # ~1 s of work, whole lines of the fastest axis
+    assert sweeps.chunk_size(10_000, 2e-4, line=100) == 5_000
+    assert sweeps.chunk_size(10_000, 3e-4, line=100) == 2_500  # 4 equal chunks rather than 3 + a remainder
+    assert sweeps.chunk_size(7, 1e-4) == 7 and sweeps.chunk_size(200, 0.19) == 5
+    s = recipes.mnc_grid({"gamma": [20 + 0.25 * g for g in range(80)], "tau12": [1.1 + 0.005 * k for k in range(100)]})
+    assert [len(c) for c in s.chunks] == [4000, 4000]
+    with pytest.raises(ValueError, match="method 'fast' unknown"):
+        recipes.relocation_grid({"phi": [0.5]}, method="fast")
+
+
+def test_worker_side_csv_is_what_pandas_writes():
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(1)
+    n = 500
+    df = pd.DataFrame(
+        {
+            "point": np.arange(n),
+            "a": rng.normal(size=n) * 10.0 ** rng.integers(-30, 30, n),
+            "b": np.where(rng.random(n) < 0.2, np.nan, rng.random(n)),
+            "c": np.where(rng.random(n) < 0.1, np.inf, -1.0),
+            "phase": rng.choice(["XX", "DD", "full"], n),
+            "k": rng.integers(-5, 5, n),
+            "neg0": np.full(n, -0.0),
+            "none": np.full(n, np.nan),
+        }
+    )
+    header, body = sweeps._csv(df)
+    assert header + "\n" + body == df.to_csv(index=False, lineterminator="\n")
+    odd = pd.DataFrame({"s": ["a,b", 'say "x"']})  # needs quoting: pandas writes it
+    assert "\n".join(sweeps._csv(odd)) == odd.to_csv(index=False, lineterminator="\n")
+
+
+def test_batched_and_per_point_tables_agree(build):
+    grid = {"gamma": [25.0, 33.0], "tau12": [1.15, 1.25, 1.35]}
+    a = sweeps.run(recipes.mnc_grid(grid, method="batch", name="ge-b"), progress=False).table
+    b = sweeps.run(recipes.mnc_grid(grid, method="scalar", name="ge-s"), progress=False).table
+    assert list(a.columns) == list(b.columns) and len(a) == len(b) == 6
+    for col in a.columns.drop(["residual_norm", "evaluations"]):
+        assert a[col].to_numpy() == pytest.approx(b[col].to_numpy(), rel=1e-9, abs=1e-12, nan_ok=True), col
+    r = recipes.relocation_grid({"sigma": [2.5, 3.0], "phi": [0.0, 0.4, 0.9]}, method="batch", name="re-b")
+    s = recipes.relocation_grid({"sigma": [2.5, 3.0], "phi": [0.0, 0.4, 0.9]}, method="scalar", name="re-s")
+    ra, rb = sweeps.run(r, progress=False).table, sweeps.run(s, progress=False).table
+    assert (ra["frozen_phase"] == rb["frozen_phase"]).all()
+    assert ra["frozen_a_x"].to_numpy() == pytest.approx(rb["frozen_a_x"].to_numpy(), rel=1e-12, abs=1e-14)

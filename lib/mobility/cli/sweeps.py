@@ -5,7 +5,8 @@
     python -m mobility sweeps gravity --replications 1000 [--spec table2.col3] [--countries 60]
 
 Common options: ``--scheduler tcp://HOST:PORT`` or ``local:N`` (Dask), ``--jobs N`` (local process pool),
-``--chunk-size N``, ``--name NAME``, ``--force``, ``--no-progress``. The table goes to
+``--chunk-size N`` (default: about a second of work per chunk), ``--name NAME``, ``--force``, ``--no-progress``;
+``--method batch|scalar`` for the model grids (all points of a chunk at once, or one at a time). The table goes to
 ``_build/sweeps/<name>/table.csv``; rerunning runs only the chunks that are missing. Bad input prints one
 ``error:`` line and exits with code 2; a chunk that fails twice is reported with its parameters and exits 1.
 """
@@ -75,10 +76,13 @@ def _build(args):
             fixed=parse_fixed(args.fixed),
             regime=args.regime,
             anchor=args.anchor,
+            method=args.method,
             **common,
         )
     if args.model == "relocation":
-        return recipes.relocation_grid(parse_grid(args.grid), fixed=parse_fixed(args.fixed), **common)
+        return recipes.relocation_grid(
+            parse_grid(args.grid), fixed=parse_fixed(args.fixed), method=args.method, **common
+        )
     simulation = {"n_countries": args.countries}
     if args.seed is not None:
         simulation["seed"] = args.seed
@@ -107,7 +111,7 @@ def _run(args) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"{res.csv} ({len(res.table)} rows)")
+    print(f"{res.csv} ({res.rows} rows)")
     return 0
 
 
@@ -119,11 +123,25 @@ def _common(p) -> None:
         help="run on a Dask cluster: a running scheduler's address, or local:N to start N local workers",
     )
     p.add_argument("--jobs", type=int, default=1, help="local process pool of N workers (without --scheduler)")
-    p.add_argument("--chunk-size", type=int, default=None, help="rows per chunk (part of the result: keep it fixed)")
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=None,
+        help="rows per chunk (part of the result: keep it fixed; default about a second of work per chunk)",
+    )
     p.add_argument("--name", default=None, help="output folder under _build/sweeps/ (default from the grid)")
     p.add_argument("--force", action="store_true", help="recompute every chunk")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
+
+
+def _method(p) -> None:
+    p.add_argument(
+        "--method",
+        choices=("batch", "scalar"),
+        default="batch",
+        help="batch: all points of a chunk at once (default); scalar: one point at a time (the reference path)",
+    )
 
 
 def add_parser(subparsers) -> None:
@@ -139,10 +157,12 @@ def add_parser(subparsers) -> None:
     pm.add_argument("--fixed", action="append", default=[], metavar="NAME=VALUE", help="override a Table 3 value")
     pm.add_argument("--regime", default="migration_mnc", help="autarky, migration, mnc or migration_mnc")
     pm.add_argument("--anchor", type=float, default=None, help="u22 for the regimes without MNCs")
+    _method(pm)
     _common(pm)
     pr = sub.add_parser("relocation", help="the relocation model of Baldwin & Okubo over a parameter grid")
     pr.add_argument("--grid", action="append", default=[], metavar="NAME=LO:HI:N", help="a grid axis (repeat)")
     pr.add_argument("--fixed", action="append", default=[], metavar="NAME=VALUE", help="fix another parameter")
+    _method(pr)
     _common(pr)
     pg = sub.add_parser("gravity", help="Monte Carlo of a PPML specification on simulated panels")
     pg.add_argument("--replications", type=int, default=200)

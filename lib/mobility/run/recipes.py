@@ -3,23 +3,71 @@ machinery that names the models and their grids.
 
 - :func:`mnc_grid`: equilibria of the migration–MNC model of Wang (2014) (:mod:`mobility.models.mnc`) over a
   Cartesian grid of parameters; points are ordered as a snake (boustrophedon) so that neighbours in a chunk differ
-  in one parameter by one step, and each chunk is solved by continuation (:func:`mobility.models.mnc.solve_path`);
+  in one parameter by one step; each chunk is solved as one batch (:mod:`mobility.models.mnc.batch`: vectorised
+  Newton, continuation along the snake, the scalar solver where Newton does not converge), or point by point by
+  continuation (``method="scalar"``, :func:`mobility.models.mnc.solve_path`);
 - :func:`relocation_grid`: thresholds, cut-offs, locations and productivities of the relocation model of
-  Baldwin & Okubo (:mod:`mobility.models.relocation`) over a grid;
+  Baldwin & Okubo (:mod:`mobility.models.relocation`) over a grid, evaluated on arrays
+  (:mod:`mobility.models.relocation.grid`) or point by point (``method="scalar"``);
 - :func:`gravity_montecarlo`: replications of a PPML specification on simulated panels of the structural
   gravity model (:mod:`mobility.models.gravity.montecarlo`), replication ``r`` drawn with seed ``seed + r``.
+
+Chunks are sized by :func:`mobility.run.sweeps.chunk_size` from the grid and the modelled seconds per point below
+(about a second of work per chunk on the machine the README describes), never from the number of workers.
 """
 
 from __future__ import annotations
 
-from mobility.run.sweeps import Sweep, check_grid, chunked, default_name, grid_points, snake
+import itertools
 
-__all__ = ["mnc_grid", "relocation_grid", "gravity_montecarlo"]
+from mobility.run.sweeps import Sweep, check_grid, chunked, default_name, grid_points, snake
+from mobility.run.sweeps import chunk_size as _chunk_size
+
+__all__ = ["mnc_grid", "relocation_grid", "gravity_montecarlo", "SECONDS_PER_POINT", "METHODS"]
+
+#: modelled seconds of work per point of each recipe and method (one core; chunk sizes derive from these)
+SECONDS_PER_POINT = {
+    ("mnc", "batch"): 2e-4,
+    ("mnc", "scalar"): 3e-3,
+    ("relocation", "batch"): 4e-5,
+    ("relocation", "scalar"): 3e-4,
+}
+#: how a grid recipe evaluates its points: batched over arrays, or one point at a time (the reference path)
+METHODS = ("batch", "scalar")
+
+
+def _method(method):
+    if method not in METHODS:
+        raise ValueError(f"method {method!r} unknown; use one of {METHODS}")
+    return method
+
+
+def _validate(grid: dict, coupled: tuple, make) -> None:
+    """Check every value of every axis with ``make(**{name: value})`` (which raises the model's own error naming
+    the parameter and its range), and every combination of the ``coupled`` axes (parameters whose ranges depend
+    on each other) together: the whole grid is valid then, without building a parameter object per point."""
+    for name, values in grid.items():
+        for v in values:
+            make(**{name: v})
+    joint = [n for n in grid if n in coupled]
+    if len(joint) > 1:
+        for combo in itertools.product(*(grid[n] for n in joint)):
+            make(**dict(zip(joint, combo, strict=True)))
+
+
+def _sizes(grid: dict, recipe: str, method: str, size: int | None) -> int:
+    if size is not None:
+        return size
+    n = 1
+    for v in grid.values():
+        n *= len(v)
+    line = len(list(grid.values())[-1])
+    return _chunk_size(n, SECONDS_PER_POINT[recipe, method], line=line)
 
 
 # --------------------------------------------------------------------------------------------- GE model
 def _mnc_chunk(rows, fixed, names, regime, anchor):
-    """Solve the equilibria of one chunk by continuation (:func:`mobility.models.mnc.solve_path`)."""
+    """Solve the equilibria of one chunk by continuation (:func:`mobility.models.mnc.solve_path`), point by point."""
     from mobility.models import mnc
 
     base = mnc.TABLE3.replace(**fixed)
@@ -31,42 +79,62 @@ def _mnc_chunk(rows, fixed, names, regime, anchor):
     return out
 
 
+def _mnc_batch_chunk(rows, fixed, names, regime, anchor):
+    """Solve the equilibria of one chunk as one batch (:func:`mobility.models.mnc.batch.solve_path`); columns out.
+
+    ``evaluations`` counts residual evaluations (a Jacobian with its residual counts one)."""
+    from mobility.models import mnc
+    from mobility.models.mnc import batch
+
+    base = mnc.TABLE3.replace(**fixed)
+    pts = batch.Points(base, {n: [r[n] for r in rows] for n in names})
+    b = batch.solve_path(pts, regime, anchor=anchor)
+    out = {k: [r[k] for r in rows] for k in rows[0]}
+    out.update(batch.summaries(b))
+    out["residual_norm"] = b.residual_norm
+    out["evaluations"] = b.evaluations
+    return out
+
+
 def mnc_grid(
     grid: dict,
     *,
     fixed: dict | None = None,
     regime: str = "migration_mnc",
     anchor: float | None = None,
-    chunk_size: int = 25,
+    chunk_size: int | None = None,
     name: str | None = None,
+    method: str = "batch",
 ) -> Sweep:
     """Equilibria of Wang (2014)'s model on the Cartesian ``grid`` (``{"gamma": [...], "tau12": [...]}``), other
     parameters at Table 3 (:data:`mobility.models.mnc.TABLE3`) with ``fixed`` overrides.
 
     Output: one row per grid point with the parameters, :meth:`mobility.models.mnc.Equilibrium.summary` (Table 4-5
     quantities), the residual norm and the solver's evaluations; sorted by ``point`` (C order of the grid).
-    Every point's parameters are validated here (``ValueError`` naming the parameter and its range)."""
+    Every value is validated here (``ValueError`` naming the parameter and its range). ``chunk_size`` (rows per
+    chunk) defaults to about a second of work (:data:`SECONDS_PER_POINT`); ``method`` is ``"batch"`` (default)
+    or ``"scalar"`` (one point at a time: the reference the batch solver is tested against)."""
     from dataclasses import fields
 
     from mobility.models import mnc
 
+    method = _method(method)
     allowed = [f.name for f in fields(mnc.Params)]
     grid = check_grid(grid, allowed, "mobility.models.mnc.Params")
     fixed = dict(fixed or {})
     base = mnc.TABLE3.replace(**fixed)
     if regime not in mnc.REGIMES:
         raise ValueError(f"regime {regime!r} unknown; use one of {mnc.REGIMES}")
+    _validate(grid, ("sigma", "kappa"), base.replace)
     points = snake(grid)
-    for r in points:
-        base.replace(**{n: r[n] for n in grid})
     return Sweep(
         name or default_name("mnc", grid),
-        _mnc_chunk,
-        chunked(points, chunk_size),
+        _mnc_batch_chunk if method == "batch" else _mnc_chunk,
+        chunked(points, _sizes(grid, "mnc", method, chunk_size)),
         {"fixed": fixed, "names": list(grid), "regime": regime, "anchor": anchor},
         modules=("mobility.models.mnc",),
         sort_by=("point",),
-        description=f"Wang (2014) equilibria, regime {regime}, grid over {', '.join(grid)}",
+        description=f"Wang (2014) equilibria, regime {regime}, grid over {', '.join(grid)} ({method})",
     )
 
 
@@ -106,33 +174,63 @@ def _relocation_chunk(rows, fixed, names):
     return out
 
 
-def relocation_grid(grid: dict, *, fixed: dict | None = None, chunk_size: int = 200, name: str | None = None) -> Sweep:
+def _relocation_batch_chunk(rows, fixed, names):
+    """The same columns as :func:`_relocation_chunk`, from the closed forms over arrays
+    (:func:`mobility.models.relocation.grid.evaluate`)."""
+    import numpy as np
+
+    from mobility.models import relocation as rl
+    from mobility.models.relocation import grid
+
+    base = rl.Params(**fixed)
+    cols = {}
+    for k in ("sigma", "rho", "s_E", "phi", "f", "f_i"):
+        if k in names:
+            cols[k] = np.array([r[k] for r in rows], dtype=float)
+        else:
+            v = getattr(base, k)
+            cols[k] = np.full(len(rows), np.nan if v is None else float(v))
+    out = {k: [r[k] for r in rows] for k in rows[0]}
+    out.update(grid.evaluate(**cols))
+    return out
+
+
+def relocation_grid(
+    grid: dict,
+    *,
+    fixed: dict | None = None,
+    chunk_size: int | None = None,
+    name: str | None = None,
+    method: str = "batch",
+) -> Sweep:
     """The relocation model of Baldwin & Okubo on the Cartesian ``grid`` of :class:`mobility.models.relocation.Params`
     fields (``sigma``, ``rho``, ``s_E``, ``phi``, ``f``, ``f_i``), the others at their defaults or ``fixed``.
 
     One row per point: thresholds phi_P, phi_S (Result 3) and the frozen-stock sustain point, the entry-stage
-    and frozen-stock equilibria (eqs. 15-22) and the entry-stage productivities (eqs. 23-24)."""
+    and frozen-stock equilibria (eqs. 15-22) and the entry-stage productivities (eqs. 23-24). ``method``:
+    ``"batch"`` (closed forms over arrays, default) or ``"scalar"`` (one point at a time); ``chunk_size`` as in
+    :func:`mnc_grid`."""
     from dataclasses import fields
 
     from mobility.models import relocation as rl
 
+    method = _method(method)
     allowed = [f.name for f in fields(rl.Params)]
     grid = check_grid(grid, allowed, "mobility.models.relocation.Params")
     fixed = dict(fixed or {})
     unknown = sorted(set(fixed) - set(allowed))
     if unknown:
         raise ValueError(f"fixed parameter(s) {unknown} unknown; allowed: {sorted(allowed)}")
+    _validate(grid, ("sigma", "rho", "f", "f_i"), lambda **kw: rl.Params(**{**fixed, **kw}))
     points = grid_points(grid)
-    for r in points:
-        rl.Params(**{**fixed, **{n: r[n] for n in grid}})
     return Sweep(
         name or default_name("relocation", grid),
-        _relocation_chunk,
-        chunked(points, chunk_size),
+        _relocation_batch_chunk if method == "batch" else _relocation_chunk,
+        chunked(points, _sizes(grid, "relocation", method, chunk_size)),
         {"fixed": fixed, "names": list(grid)},
         modules=("mobility.models.relocation",),
         sort_by=("point",),
-        description=f"Baldwin & Okubo relocation model, grid over {', '.join(grid)}",
+        description=f"Baldwin & Okubo relocation model, grid over {', '.join(grid)} ({method})",
     )
 
 
@@ -153,12 +251,16 @@ def _gravity_chunk(rows, spec, simulation):
     return draws.to_dict("records")
 
 
+#: modelled seconds of one replication with 120 countries (three-way PPML, three variances; one core)
+MC_SECONDS_120 = 0.75
+
+
 def gravity_montecarlo(
     replications: int,
     *,
     spec: str = "table2.col3",
     simulation: dict | None = None,
-    chunk_size: int = 5,
+    chunk_size: int | None = None,
     name: str | None = None,
 ) -> Sweep:
     """``replications`` PPML estimates of specification ``spec`` (:data:`mobility.models.gravity.tables.SPECS`) on
@@ -167,7 +269,8 @@ def gravity_montecarlo(
     seed ``simulation["seed"] + r``, as there, so the table equals ``montecarlo.run`` of all replications.
 
     Output (tidy, the columns of ``montecarlo.run`` plus ``seed``): one row per replication and regressor;
-    :func:`mobility.models.gravity.montecarlo.summarise` turns it into bias, dispersion and coverage."""
+    :func:`mobility.models.gravity.montecarlo.summarise` turns it into bias, dispersion and coverage. The table
+    does not depend on ``chunk_size`` (default: about a second of work per chunk, :data:`MC_SECONDS_120`)."""
     from dataclasses import asdict
 
     from mobility.models.gravity import synthetic, tables
@@ -181,6 +284,8 @@ def gravity_montecarlo(
     sim = asdict(base)
     sim["waves"] = list(sim["waves"])
     rows = [{"replication": r, "seed": base.seed + r} for r in range(replications)]
+    if chunk_size is None:  # the PPML's cost grows with the number of country pairs
+        chunk_size = _chunk_size(replications, MC_SECONDS_120 * (base.n_countries / 120) ** 2)
     return Sweep(
         name or f"gravity-mc-{spec.replace('.', '-')}",
         _gravity_chunk,

@@ -7,12 +7,17 @@ executor (see :mod:`mobility.run.executors`), shows a progress bar, stores each 
 ``_build/sweeps/<name>/table.csv`` (and ``sweep.json``, a description of the sweep).
 
 - **Same bytes whatever the executor.** The chunking is part of the sweep (never derived from the number of
-  workers), each chunk starts from scratch in a process with :data:`mobility.run.executors.WORKER_ENV` (fixed hash
-  seed, one BLAS thread), output rows go through JSON (exact float round trip) and the table is assembled in chunk
-  order; the executor only decides *where* a chunk runs.
+  workers: :func:`chunk_size` sizes chunks from the grid and a modelled cost per point, about a second of work
+  each), each chunk starts from scratch in a process with :data:`mobility.run.executors.WORKER_ENV` (fixed hash
+  seed, one BLAS thread) and the table is assembled in chunk order; the executor only decides *where* a chunk runs.
+- **The workers do the formatting.** A worker returns its chunk as CSV text (sorted by ``sort_by`` inside the
+  chunk); the main process stores it and, at the end, concatenates the chunks' texts under one header when they
+  are already in order (the usual case: chunks hold consecutive points), else re-sorts the whole table. Nothing
+  per point is left in the main process but hashing the inputs, so sweeps scale with the number of workers.
 - **Failures.** A chunk that raises is retried once; if it fails again it is reported with its parameters and the
   error (:class:`ChunkFailure`), the other chunks are kept, and no table is written.
-- **Reruns run only what is missing.** A chunk is skipped when its stored file exists under its key: a hash of
+- **Reruns run only what is missing.** A chunk is skipped when its stored files exist under its key
+  (``NNNNN-KEY.csv``, its output rows, and ``NNNNN-KEY.json``, written last, which marks it complete): a hash of
   the chunk's rows, the options, the function's source and the library modules and data files the sweep depends
   on (:func:`mobility.core.deps.dependencies`). A changed grid reuses every chunk whose rows did not change.
 
@@ -45,6 +50,7 @@ __all__ = [
     "snake",
     "chunked",
     "check_grid",
+    "chunk_size",
     "run",
     "load",
     "sweep_dir",
@@ -52,6 +58,8 @@ __all__ = [
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 MAX_POINTS = 1_000_000
+#: seconds of work a chunk aims at (see :func:`chunk_size`)
+CHUNK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,9 @@ class Sweep:
             raise ValueError(f"sweep {self.name!r}: needs at least one chunk and no empty chunk")
         if getattr(self.fn, "__qualname__", "").count("<") or not hasattr(self.fn, "__module__"):
             raise ValueError(f"sweep {self.name!r}: fn must be a module-level function, got {self.fn!r}")
+        # the rows' part of each chunk's key, computed once with the sweep (not on every run)
+        digests = tuple(hashlib.sha256(json.dumps(list(c), sort_keys=True).encode()).hexdigest() for c in self.chunks)
+        object.__setattr__(self, "_digests", digests)
 
     @property
     def n_rows(self) -> int:
@@ -99,15 +110,17 @@ class ChunkFailure:
 
 @dataclass
 class SweepResult:
-    """What :func:`run` did. ``table`` is None (and no CSV is written) when a chunk failed."""
+    """What :func:`run` did. ``table`` (the CSV read back as a DataFrame, on first use) is None, and no CSV is
+    written, when a chunk failed."""
 
     name: str
     path: Path
-    table: object  # pandas.DataFrame | None
     ran: list
     cached: list
     retried: list
     failed: list
+    rows: int = 0
+    _table: object = field(default=None, repr=False)
 
     @property
     def csv(self) -> Path:
@@ -116,6 +129,17 @@ class SweepResult:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    @property
+    def table(self):
+        """The table as a pandas DataFrame (read from ``table.csv``), None when a chunk failed."""
+        if not self.ok:
+            return None
+        if self._table is None:
+            import pandas as pd
+
+            self._table = pd.read_csv(self.csv, float_precision="round_trip")
+        return self._table
 
 
 # --------------------------------------------------------------------------------------------- grids
@@ -173,6 +197,24 @@ def chunked(rows: Sequence[dict], chunk_size: int) -> tuple:
     return tuple(tuple(rows[i : i + chunk_size]) for i in range(0, len(rows), chunk_size))
 
 
+def chunk_size(n: int, seconds_per_point: float, *, line: int = 1, seconds: float = CHUNK_SECONDS) -> int:
+    """Rows per chunk for ``n`` points that cost ``seconds_per_point`` each (a modelled constant of the recipe,
+    never a measurement: the chunking is part of the result) so that a chunk is about ``seconds`` of work, the
+    chunks are of equal size (the last at most one ``line`` shorter) and, when a chunk holds more than one
+    ``line`` (the grid's fastest axis), a whole number of lines (so that chunks hold consecutive points).
+
+    Independent of the number of workers, so a table is the same bytes whatever runs it."""
+    if n < 1:
+        raise ValueError(f"need at least one point, got {n}")
+    target = max(1, int(seconds / seconds_per_point))
+    if target >= line > 1:
+        target -= target % line
+        lines = math.ceil(n / line)
+        per = math.ceil(lines / math.ceil(lines / (target // line)))
+        return per * line
+    return math.ceil(n / math.ceil(n / target))
+
+
 def default_name(prefix: str, grid: dict) -> str:
     return "-".join([prefix, *(n.lower() for n in grid)])
 
@@ -189,10 +231,58 @@ def _plain(v):
     return v
 
 
-def _call(fn, rows, options):
-    """What a worker runs: the chunk's output rows, JSON-safe."""
+def _call(fn, rows, options, sort_by=()):
+    """What a worker runs: the chunk's output as CSV text (header and body apart), sorted by ``sort_by`` inside
+    the chunk, with the first and last sort keys. ``fn`` returns rows (a list of dicts) or columns (a dict of
+    equal-length lists or arrays)."""
+    import pandas as pd
+
     out = fn(list(rows), **options)
-    return [{k: _plain(v) for k, v in row.items()} for row in out]
+    if isinstance(out, dict):
+        table = pd.DataFrame({k: col if hasattr(col, "dtype") else [_plain(v) for v in col] for k, col in out.items()})
+    else:
+        table = pd.DataFrame.from_records([{k: _plain(v) for k, v in row.items()} for row in out])
+    if sort_by:
+        table = table.sort_values(list(sort_by), kind="stable")
+    header, body = _csv(table)
+    keys = [[_plain(v) for v in table[list(sort_by)].iloc[k]] for k in (0, -1)] if sort_by and len(table) else [[], []]
+    return {"header": header, "body": body, "n": len(table), "first": keys[0], "last": keys[1]}
+
+
+_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def _csv(table) -> tuple[str, str]:
+    """``table.to_csv(index=False)`` split into header and body, the same text, several times faster for the
+    columns sweeps produce (floats written by Python's shortest round-trip ``repr``, as pandas writes them;
+    integers; plain strings); any other column goes through pandas."""
+    import numpy as np
+
+    cols = []
+    plain = all(isinstance(c, str) and not _SPECIAL.search(c) for c in table.columns)
+    for name in table.columns if plain else ():
+        col = table[name]
+        kind = col.dtype.kind
+        if kind == "f":
+            arr = col.to_numpy()
+            text = list(map(repr, arr.tolist()))
+            for i in np.flatnonzero(np.isnan(arr)).tolist():
+                text[i] = ""
+        elif kind in "iub":
+            text = list(map(str, col.tolist()))
+        else:
+            vals = col.tolist()
+            if not all((isinstance(v, str) and not _SPECIAL.search(v)) or v is None for v in vals):
+                plain = False
+                break
+            text = ["" if v is None else v for v in vals]
+        cols.append(text)
+    if not plain or not len(table.columns):
+        text = table.to_csv(index=False, lineterminator="\n")
+        header, _, body = text.partition("\n")
+        return header, body
+    body = "".join(line + "\n" for line in map(",".join, zip(*cols, strict=True)))
+    return ",".join(table.columns), body
 
 
 def _lib_key(sweep: Sweep) -> str:
@@ -210,8 +300,8 @@ def _lib_key(sweep: Sweep) -> str:
     return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _chunk_key(lib_key: str, rows) -> str:
-    return hashlib.sha256(json.dumps([lib_key, rows], sort_keys=True).encode()).hexdigest()[:20]
+def _chunk_key(lib_key: str, digest: str) -> str:
+    return hashlib.sha256(f"{lib_key}:{digest}".encode()).hexdigest()[:20]
 
 
 def _describe(rows) -> str:
@@ -237,24 +327,25 @@ def run(
     ``executor=None`` computes in one fresh local process with :data:`mobility.run.executors.WORKER_ENV` (some
     estimators depend on the hash seed and the BLAS threads in their last digits).
     Each failing chunk is retried ``retries`` times; the table is written only when every chunk succeeded."""
-    import pandas as pd
     from tqdm import tqdm
 
     out_dir = sweep_dir(sweep.name)
     chunk_dir = out_dir / "chunks"
     lib_key = _lib_key(sweep)
-    files = [chunk_dir / f"{i:05d}-{_chunk_key(lib_key, list(rows))}.json" for i, rows in enumerate(sweep.chunks)]
-    outputs: dict[int, list] = {}
+    files = [chunk_dir / f"{i:05d}-{_chunk_key(lib_key, d)}.json" for i, d in enumerate(sweep._digests)]
+    outputs: dict[int, dict] = {}
     todo = []
     for i, f in enumerate(files):
         if not force and f.is_file():
             try:
-                outputs[i] = json.loads(f.read_text(encoding="utf-8"))["output"]
+                stored = json.loads(f.read_text(encoding="utf-8"))
+                outputs[i] = {k: stored[k] for k in ("header", "n", "first", "last")}
+                outputs[i]["body"] = f.with_suffix(".csv").read_text(encoding="utf-8")
                 continue
-            except (ValueError, KeyError):
-                pass  # unreadable: run it again
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # unreadable, incomplete or stored by an older version: run it again
         todo.append(i)
-    result = SweepResult(sweep.name, out_dir, None, [], sorted(outputs), [], [])
+    result = SweepResult(sweep.name, out_dir, [], sorted(outputs), [], [])
     bar = tqdm(
         total=len(sweep.chunks),
         initial=len(outputs),
@@ -263,9 +354,10 @@ def run(
         disable=not progress,
     )
 
-    def store(i, rows_out):
-        write_text_atomic(files[i], json.dumps({"rows": list(sweep.chunks[i]), "output": rows_out}))
-        outputs[i] = json.loads(files[i].read_text(encoding="utf-8"))["output"]
+    def store(i, out):  # the body (CSV rows) first, then the description that marks the chunk complete
+        write_text_atomic(files[i].with_suffix(".csv"), out["body"])
+        write_text_atomic(files[i], json.dumps({k: v for k, v in out.items() if k != "body"}))
+        outputs[i] = out
         result.ran.append(i)
         bar.update()
 
@@ -277,6 +369,9 @@ def run(
         bar.update()
         return False
 
+    def submit(i):
+        return executor.submit(_call, sweep.fn, sweep.chunks[i], sweep.options, tuple(sweep.sort_by))
+
     stack = contextlib.ExitStack()
     if executor is None and todo:
         # one fresh process with the workers' environment (hash seed, one BLAS thread), never this one: some
@@ -284,49 +379,65 @@ def run(
         stack.enter_context(executors.worker_environment())
         executor = stack.enter_context(executors.process_pool(1))
     try:
-        pending = {executor.submit(_call, sweep.fn, sweep.chunks[i], sweep.options): (i, 1) for i in todo}
+        pending = {submit(i): (i, 1) for i in todo}
         while pending:
             done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for fut in done:
                 i, attempt = pending.pop(fut)
                 try:
-                    rows_out = fut.result()
+                    out = fut.result()
                 except Exception as exc:  # noqa: BLE001 - reported with the chunk's parameters
                     if failed(i, exc, attempt):
-                        pending[executor.submit(_call, sweep.fn, sweep.chunks[i], sweep.options)] = (
-                            i,
-                            attempt + 1,
-                        )
+                        pending[submit(i)] = (i, attempt + 1)
                     continue
-                store(i, rows_out)
+                store(i, out)
     finally:
         bar.close()
         stack.close()
     result.ran.sort()
     result.failed.sort(key=lambda f: f.index)
-    keep = {f.name for f in files}
-    for stale in chunk_dir.glob("*.json") if chunk_dir.is_dir() else ():
+    keep = {f.name for f in files} | {f.with_suffix(".csv").name for f in files}
+    for stale in chunk_dir.glob("*.*") if chunk_dir.is_dir() else ():
         if stale.name not in keep:
             stale.unlink(missing_ok=True)
     if result.failed:
         (out_dir / "table.csv").unlink(missing_ok=True)  # never leave a table that does not match the chunks
         return result
-    rows = [row for i in range(len(sweep.chunks)) for row in outputs[i]]
-    table = pd.DataFrame.from_records(rows)
-    if sweep.sort_by:
-        table = table.sort_values(list(sweep.sort_by), kind="stable").reset_index(drop=True)
-    write_text_atomic(out_dir / "table.csv", table.to_csv(index=False, lineterminator="\n"))
+    parts = [outputs[i] for i in range(len(sweep.chunks))]
+    write_text_atomic(out_dir / "table.csv", _assemble(parts, sweep.sort_by))
+    result.rows = sum(p["n"] for p in parts)
     meta = {
         "name": sweep.name,
         "description": sweep.description,
         "function": f"{sweep.fn.__module__}.{sweep.fn.__qualname__}",
         "options": sweep.options,
         "chunks": len(sweep.chunks),
-        "rows": len(table),
+        "rows": result.rows,
     }
     write_text_atomic(out_dir / "sweep.json", json.dumps(meta, sort_keys=True, indent=2, default=str) + "\n")
-    result.table = table
     return result
+
+
+def _assemble(parts: list, sort_by) -> str:
+    """The table's CSV text from the chunks' texts: concatenated under one header when every chunk has the same
+    columns and the chunks are in ``sort_by`` order already (a stable sort of the whole table would not move a
+    row), else read back, concatenated, sorted (stable) and written again."""
+    headers = {p["header"] for p in parts if p["n"]}
+    ordered = all(a["last"] <= b["first"] for a, b in itertools.pairwise(p for p in parts if p["n"]))
+    if len(headers) <= 1 and (ordered or not sort_by):
+        header = headers.pop() if headers else parts[0]["header"]
+        return header + "\n" + "".join(p["body"] for p in parts)
+    import io
+
+    import pandas as pd
+
+    frames = [
+        pd.read_csv(io.StringIO(p["header"] + "\n" + p["body"]), float_precision="round_trip") for p in parts if p["n"]
+    ]
+    table = pd.concat(frames, ignore_index=True)
+    if sort_by:
+        table = table.sort_values(list(sort_by), kind="stable")
+    return table.to_csv(index=False, lineterminator="\n")
 
 
 def load(name: str):
