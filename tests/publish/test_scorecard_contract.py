@@ -42,8 +42,9 @@ def test_evaluate_statuses(tmp_path, monkeypatch):
         "demo.t.e": "reproduced",
     }
     text = scorecard.render(rows)
-    assert "| [demo](#scorecard-demo) | 2 | 1 | 1 | 1 | 5 |" in text
-    assert "[page](demo/page.md)" in text  # anchor not defined in the page: link to the page
+    assert "| [demo](#scorecard-demo) | 5 |" in text  # chapter, targets, badges with counts and percentages
+    assert '<span class="sc-badge sc-reproduced">2 reproduced (40 %)</span>' in text
+    assert "{doc}`demo/page`" in text  # anchor not defined in the page: link to the page
 
 
 @pytest.mark.parametrize(

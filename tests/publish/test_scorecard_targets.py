@@ -42,6 +42,12 @@ def test_every_target_reproduced_or_explained(quick_build):
         for r in rows
         if r.target.status == scorecard.KNOWN_MISS and r.status == "reproduced"
     ]
+    stale += [
+        f"{r.target.key}: marked '{scorecard.CONTRADICTED}' but ours ({r.ours}) agrees with the paper's claim "
+        f"({r.target.published}): the model no longer refutes it; clear its status"
+        for r in rows
+        if r.target.status == scorecard.CONTRADICTED and r.status == "reproduced"
+    ]
     assert not missing, f"{len(missing)} target key(s) missing from the results: {missing}"
     assert not outside, f"{len(outside)} target(s) outside tolerance:\n" + "\n".join(outside)
     assert not stale, "\n".join(stale)
@@ -53,4 +59,6 @@ def test_scorecard_page_renders(quick_build, tmp_path):
     text = out.read_text()
     assert "# Replication scorecard" in text
     for r in rows:
-        assert f"`{r.target.key}`" in text
+        assert f"`{r.target.key}`" in text  # in each row's note
+    counts = {s: sum(r.status == s for r in rows) for s in scorecard.STATUSES}
+    print("scorecard: " + ", ".join(f"{n} {s}" for s, n in counts.items()))

@@ -77,9 +77,11 @@ def _normalise(key: str, value):
     )
 
 
-def record(key: str, value, *, display: bool = False):
+def record(key: str, value, *, display: bool = False, text: str | None = None):
     """Record ``value`` under the dotted key ``<chapter>.<artifact>.<row>.<column>``; glue it into the page.
 
+    With ``text`` the page gets that string under ``key`` instead of the value (the reader's form of the number,
+    made by :func:`mobility.publish.display.record`); the results file always holds the value itself.
     Returns the (normalised) value so it can be used inline. Raises ``ValueError`` for a malformed key or a
     non-finite number and ``TypeError`` for a value that is not a number, boolean or string.
     """
@@ -92,7 +94,7 @@ def record(key: str, value, *, display: bool = False):
     try:  # glue only inside a kernel that myst-nb can read; plain Python calls just record
         from myst_nb import glue
 
-        glue(key, value, display=display)
+        glue(key, value if text is None else str(text), display=display)
     except ImportError:  # pragma: no cover - myst-nb is a pinned dependency
         pass
     del page

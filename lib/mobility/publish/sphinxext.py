@@ -157,6 +157,12 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = out
 
 
+def _alt_from_caption(app, doctree, docname):
+    from mobility.publish import display
+
+    display.alt_from_caption(app, doctree, docname)
+
+
 def setup(app):
     import hashlib
 
@@ -168,4 +174,5 @@ def setup(app):
     app.connect("build-finished", _copy_mathjax)
     app.connect("source-read", _source_read)
     app.connect("env-get-outdated", _outdated)
+    app.connect("doctree-resolved", _alt_from_caption)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
