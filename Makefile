@@ -18,11 +18,12 @@ export MKL_NUM_THREADS := 1
 SCHEDULER ?=
 VARIANTS_EXEC = $(if $(SCHEDULER),--scheduler $(SCHEDULER),--jobs $(JOBS))
 
-.PHONY: book test figures smoke clean venv lock inventory readme bench help browser-deps lint lint-pages
+.PHONY: book test figures smoke clean venv lock inventory readme bench help browser-deps lint lint-pages pdf
 
 help:
 	@echo "make book      set up .venv, run the variants, build the HTML book in _build/html"
 	@echo "make test      set up .venv and run the test suite (unit tests, quick notebooks, scorecard)"
+	@echo "make pdf       the whole book as one PDF, _build/pdf/mobility.pdf (Debian chromium prints it; no TeX)"
 	@echo "make figures   run the figure variants only (python -m mobility variants run)"
 	@echo "make smoke     run every variant and page with quick parameters"
 	@echo "make lint      ruff (check + format) on the library, tests, benchmarks and page code; mypy on the models"
@@ -47,6 +48,11 @@ book: $(STAMP)
 	$(PY) -m mobility variants run $(VARIANTS_EXEC)
 	$(PY) -m mobility book build
 
+# The PDF: the single-page build (same execution cache as `make book`) printed by Debian's chromium.
+pdf: $(STAMP) browser-deps
+	$(PY) -m mobility variants run $(VARIANTS_EXEC)
+	$(PY) -m mobility book pdf
+
 test: $(STAMP) browser-deps lint
 	$(PY) -m pytest
 
@@ -64,12 +70,14 @@ lint-pages: $(STAMP)
 	    $(VENV)/bin/ruff check --quiet --select F,E7,E9,B,UP --stdin-filename "$$f.py" - || status=1; \
 	done; exit $$status
 
-# Debian's chromium for the real-browser tests (never a downloaded browser). Best effort: without root or the
-# Debian registry the browser tests are skipped with that reason, not passed.
+# Debian's chromium for the real-browser tests and the PDF (never a downloaded browser), and poppler-utils
+# (pdftotext, pdfinfo) to read the PDF back. Best effort: without root or the Debian registry the browser tests are
+# skipped with that reason, not passed.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; } || \
-	  echo "warning: chromium is not installed and could not be installed; browser tests will be skipped"
+	@{ command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils) >/dev/null 2>&1; } || \
+	  echo "warning: chromium/poppler-utils are not installed and could not be installed; browser tests will be skipped"
 
 smoke: $(STAMP)
 	$(PY) -m mobility smoke --jobs $(JOBS)

@@ -3,93 +3,33 @@ Playwright with ``executable_path``; no downloaded browser), served from the qui
 
 For each page of the table of contents: HTTP 200, no console errors (apart from the explicitly listed theme noise),
 every image loaded, MathJax typeset every equation (no raw ``$$`` or ``\\(`` left), no unresolved glue, every
-internal link resolves (page and anchor); the search page finds a known term. Screenshots go to
-``_build/screenshots/``. Skipped, with the reason, when Chromium or Playwright is not installed.
+internal link resolves (page and anchor, the PDF included); the search page finds a known term. The reader's
+checks at 1366 and 390 px, with screenshots, are in ``test_reader_view.py``. Skipped, with the reason, when
+Chromium or Playwright is not installed.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
-import threading
 import urllib.request
-from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pytest
+from pages.browser_kit import WIDTHS, toc_html, visit
 
-from mobility.publish import toc
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 # Known noise from sphinx-book-theme 1.3 / pydata-sphinx-theme 0.17, not from this book: the theme logs this
 # when no colour mode was stored yet (a fresh browser profile) and then falls back to "auto".
 ALLOWED_CONSOLE = [re.compile(r"^Got invalid theme mode: \. Resetting to auto\.$")]
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover
-    sync_playwright = None
-
 
 def _toc_html() -> list[str]:
-    return [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in toc.toc_pages()] + [
-        f"{g}.html" for g in toc.GENERATED if not (ROOT / f"{g}.md").exists()
-    ]
-
-
-@pytest.fixture(scope="module")
-def site(quick_build):
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install -y chromium); the browser checks did not run")
-    if sync_playwright is None:
-        pytest.skip("playwright is not installed; the browser checks did not run")
-    assert quick_build["code"] == 0, "the quick book build failed"
-    html = quick_build["html"]
-    handler = functools.partial(_QuietHandler, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    shots = ROOT / "_build" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield {
-            "base": f"http://127.0.0.1:{server.server_address[1]}/",
-            "browser": browser,
-            "html": html,
-            "shots": shots,
-        }
-        browser.close()
-    server.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    return toc_html()
 
 
 def _visit(site, rel: str):
-    page = site["browser"].new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
-    response = page.goto(site["base"] + rel, wait_until="load")
-    page.wait_for_load_state("networkidle")
-    return page, response, errors
+    return visit(site, rel, WIDTHS["desktop"])
 
 
 @pytest.mark.parametrize("rel", _toc_html())
@@ -116,16 +56,13 @@ def test_page_as_a_reader_sees_it(site, rel):
             "() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
         )
         assert not broken, f"{rel}: images that did not load: {broken}"
-        page.screenshot(
-            path=str(site["shots"] / (rel.replace("/", "-").removesuffix(".html") + ".png")), full_page=True
-        )
         real = [e for e in errors if not any(p.match(e) for p in ALLOWED_CONSOLE)]
         assert not real, f"{rel}: console errors: {real}"
     finally:
         page.close()
 
 
-def test_internal_links_resolve(site):
+def test_internal_links_resolve(site, quick_pdf):  # the intro links the PDF: print it first
     base = site["base"]
     seen: dict[str, str] = {}
     bad = []
@@ -161,15 +98,23 @@ def test_search_finds_a_known_term(site):
 def test_figures_are_legible_in_dark_mode(site):
     """Every figure is an opaque PNG (a light card with dark text), so the theme's dark mode cannot turn its text
     dark-on-dark; a dark-mode screenshot of a figure page is kept for a human look."""
+    import base64
+    import io
+
     from PIL import Image
 
-    pngs = sorted((site["html"] / "_images").glob("*.png"))
+    # figures are PNG files (_images/) or, for the responsive <picture> of mobility.publish.display, data URIs
+    pngs = {f.name: f.read_bytes() for f in sorted((site["html"] / "_images").glob("*.png"))}
+    for rel in toc_html():
+        html = (site["html"] / rel).read_text(encoding="utf-8")
+        for i, data in enumerate(re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html)):
+            pngs[f"{rel}#{i}"] = base64.b64decode(data)
     assert pngs, "the book has no figures"
     see_through = []
-    for f in pngs:
-        im = Image.open(f)
+    for name, data in pngs.items():
+        im = Image.open(io.BytesIO(data))
         if im.mode in ("RGBA", "LA") and im.getchannel("A").getextrema()[0] < 255:
-            see_through.append(f.name)
+            see_through.append(name)
     assert not see_through, f"figures with transparent pixels (illegible in dark mode): {see_through[:10]}"
     page, response, errors = _visit(site, "book/mnc/figures.html")
     try:

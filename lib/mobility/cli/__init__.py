@@ -4,6 +4,7 @@
     python -m mobility variants run [NAME[/VARIANT] ...] [--set key=value ...] [--jobs N] [--quick] [--force]
                                     [--scheduler local:N | tcp://HOST:PORT]   # run on a Dask cluster
     python -m mobility book build            # what `make book` runs after the variants
+    python -m mobility book pdf              # what `make pdf` runs: _build/pdf/mobility.pdf (Debian chromium)
     python -m mobility book deps PAGE        # what a page depends on (the cache fingerprint's inputs)
     python -m mobility scorecard             # regenerate book/replication.md from _build/results
     python -m mobility smoke [--jobs N]      # every variant and page with quick parameters
@@ -65,6 +66,12 @@ def _book_build(args) -> int:
     from mobility.publish import build as book
 
     return book.build(quick=args.quick)
+
+
+def _book_pdf(args) -> int:
+    from mobility.publish import build as book
+
+    return book.pdf(quick=args.quick)
 
 
 def _book_deps(args) -> int:
@@ -174,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     pbb = sb.add_parser("build", help="scorecard + jupyter-book build (cache mode, -W)")
     pbb.add_argument("--quick", action="store_true", help="run every page with quick = True (what the tests do)")
     pbb.set_defaults(func=_book_build)
+    pbp = sb.add_parser("pdf", help="print the single-page build to _build/pdf/mobility.pdf (Debian chromium)")
+    pbp.add_argument("--quick", action="store_true", help="quick pages (what the tests print)")
+    pbp.set_defaults(func=_book_pdf)
     pd = sb.add_parser("deps", help="print what a page depends on")
     pd.add_argument("page")
     pd.set_defaults(func=_book_deps)

@@ -19,25 +19,27 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from mobility.core import paths
+from mobility.core.errors import ComputationError
 from mobility.publish import inventory, scorecard
 from mobility.publish.toc import html_dir
 
-__all__ = ["build", "failed_pages"]
+__all__ = ["build", "failed_pages", "pdf", "pdf_path", "print_pdf"]
 
 
-def _jupyter_book(log: Path, quick: bool) -> int:
+def _jupyter_book(log: Path, quick: bool, builder: str = "html") -> int:
     cmd = [
         str(Path(sys.executable).with_name("jupyter-book")),
         "build",
         str(paths.root()),
         "--builder",
-        "html",
+        builder,
         "-W",
         "--keep-going",
     ]
@@ -110,4 +112,116 @@ def build(quick: bool = False) -> int:
             _report_failure(logs / "book-pass2.log", code)
             return code
     print(f"book built in {time.perf_counter() - t0:.1f} s: {html_dir() / 'index.html'}")
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The PDF: the single-page build printed by Debian's chromium (no downloaded browser, no TeX)
+# ----------------------------------------------------------------------------------------------------------------
+
+#: Chromium flags for headless printing in a container.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def chromium() -> str | None:
+    """Debian's chromium, if installed (``apt-get install chromium``)."""
+    return shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+def pdf_path() -> Path:
+    """Where ``make pdf`` writes the book: ``_build/pdf/mobility.pdf`` (under ``MOBILITY_BUILD_DIR`` if set)."""
+    return paths.build_dir() / "pdf" / "mobility.pdf"
+
+
+def singlehtml_dir() -> Path:
+    return html_dir().parent / "singlehtml"
+
+
+_FOOTER = (
+    '<div style="font-size:8px;width:100%;text-align:center;color:#555">'
+    '<span class="title"></span> · <span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
+
+
+def print_pdf(index: Path, out: Path, timeout_s: float = 120.0) -> Path:
+    """Print the single-page book at ``index`` to ``out`` with headless chromium (Playwright ``executable_path``):
+    served on 127.0.0.1, MathJax typeset, every image loaded, chapter dropdowns opened, print media."""
+    import functools
+    import http.server
+    import threading
+
+    exe = chromium()
+    if exe is None:
+        raise ComputationError("make pdf needs Debian's chromium (apt-get install -y chromium); it is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - playwright is pinned
+        raise ComputationError("make pdf needs playwright (pinned in requirements.lock); it is not installed") from exc
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(index.parent)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tmp = out.with_name(f".{out.name}.tmp")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1100, "height": 1400})
+            page.set_default_timeout(timeout_s * 1000)
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/{index.name}", wait_until="load")
+            page.wait_for_load_state("networkidle")
+            page.evaluate("""async () => {
+                if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; }
+                document.querySelectorAll('details.sd-dropdown').forEach(d => d.open = true);
+                await Promise.all(Array.from(document.images).filter(i => !i.complete)
+                    .map(i => new Promise(r => { i.onload = i.onerror = r; })));
+            }""")
+            page.emulate_media(media="print")
+            page.pdf(
+                path=str(tmp),
+                format="A4",
+                print_background=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=_FOOTER,
+                outline=True,
+                margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+            )
+            browser.close()
+        tmp.replace(out)
+    finally:
+        server.shutdown()
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def pdf(quick: bool = False) -> int:
+    """``make pdf``: the single-page build (same execution cache as the HTML, so nothing re-executes after
+    ``make book``) printed to ``_build/pdf/mobility.pdf`` and copied beside the HTML book, which links it.
+
+    Returns the exit code; a failure names its log."""
+    logs = paths.build_dir() / "logs"
+    t0 = time.perf_counter()
+    scorecard.write_page()
+    inventory.write_appendix()
+    code = _jupyter_book(logs / "book-singlehtml.log", quick, builder="singlehtml")
+    if code != 0:
+        _report_failure(logs / "book-singlehtml.log", code)
+        return code
+    out = print_pdf(singlehtml_dir() / "index.html", pdf_path())
+    if html_dir().is_dir():  # the HTML book links it from its first page (book/intro.md)
+        shutil.copyfile(out, html_dir() / out.name)
+    print(f"PDF written in {time.perf_counter() - t0:.1f} s: {out}")
     return 0

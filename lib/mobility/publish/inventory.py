@@ -31,6 +31,9 @@ APPENDIX = "book/appendix/programs"
 
 _GLUE_DIRECTIVE = re.compile(r"```\{glue(?::figure)?\}\s+(\S+)\s*\n(.*?)```", re.S)
 _LABEL = re.compile(r"^\(((?:fig|tbl)-[\w\-]+)\)=\s*$", re.M)
+#: A section that is a table: a label followed by a heading "Table ..." (``(gravity-table-2)=`` / ``## Table 2``).
+_TABLE_SECTION = re.compile(r"^\(([\w\-]+)\)=\s*\n+#+\s+(Table\b.*?)\s*$", re.M)
+_GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([^`]*)`")
 _GLUE_CALL = re.compile(r"""glue\(\s*["']([^"']+)["']""")
 _OUTPUT_CALL = re.compile(r"""output\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["']""")
 
@@ -45,6 +48,10 @@ class Artifact:
     parameters: dict = field(default_factory=dict)
     functions: list = field(default_factory=list)
     inputs: dict = field(default_factory=dict)
+    #: the whole caption as written (MyST: math, roles); :attr:`caption` is its plain, shortened form
+    caption_full: str = ""
+    #: a numbered figure (``{numref}`` names it "Fig. 5.4") or a labelled section (``{ref}`` names it "Table 5")
+    numbered: bool = True
 
 
 def _aliases(code: str) -> dict[str, str]:
@@ -96,17 +103,24 @@ def collect() -> list[Artifact]:
         aliases = _aliases(allcode)
         found: dict[str, str] = {}
         for m in _GLUE_DIRECTIVE.finditer(text):
-            body = [ln for ln in m.group(2).splitlines() if ln.strip() and not ln.strip().startswith(":")]
+            body = [ln for ln in m.group(2).splitlines() if not ln.strip().startswith(":")]
+            paragraph = " ".join(ln.strip() for ln in "\n".join(body).strip().split("\n\n")[0].splitlines())
             name = re.search(r":name:\s*(\S+)", m.group(2))
-            found[m.group(1)] = (name.group(1) if name else m.group(1), body[0].strip() if body else "")
+            found[m.group(1)] = (name.group(1) if name else m.group(1), paragraph, True)
         for m in _LABEL.finditer(text):
             after = text[m.end() :].lstrip().splitlines()
-            found.setdefault(m.group(1), (m.group(1), after[0].lstrip("# ").strip() if after else ""))
+            found.setdefault(m.group(1), (m.group(1), after[0].lstrip("# ").strip() if after else "", True))
+        sections: dict[str, str] = {}
+        for m in _TABLE_SECTION.finditer(text):
+            found.setdefault(m.group(1), (m.group(1), m.group(2), False))
+            nxt = re.search(r"^#+\s", text[m.end() :], re.M)
+            span = text[m.end() : m.end() + nxt.start()] if nxt else text[m.end() :]
+            sections[m.group(1)] = "\n".join(re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", span, re.S))
         page_deps = deps.dependencies(text, page)
-        for key, (label, caption) in found.items():
+        for key, (label, caption, numbered) in found.items():
             cell = next((c for c in cells if re.search(r"""glue\(\s*["']""" + re.escape(key) + "[\"']", c)), "")
             kind = "table" if (label.startswith("tbl") or "table" in label.lower()) else "figure"
-            art = Artifact(label, kind, rel, _plain(caption)[:160])
+            art = Artifact(label, kind, rel, _plain(caption)[:160], caption_full=caption, numbered=numbered)
             out = _OUTPUT_CALL.search(cell) or (_OUTPUT_CALL.search(allcode) if not cell else None)
             inputs = dict(page_deps["data"])
             if out and out.group(1) in specs:
@@ -156,31 +170,84 @@ def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def appendix_text(arts: list[Artifact]) -> str:
+def _caption(text: str, values: dict) -> str:
+    """A caption for the appendix, whole: math and roles kept; a glued number is the page's recorded value (the
+    glue itself belongs to its page), formatted as the page formats it, or "…" before the page has run."""
+    from mobility.publish import display
+
+    def number(m):
+        key, _, spec = m.group(1).partition(":")
+        key = key.split("::")[-1]
+        if key not in values:
+            return "…"
+        value = values[key]
+        try:
+            return format(value, spec) if spec and not isinstance(value, str) else display.number(value)
+        except (TypeError, ValueError):
+            return display.number(value)
+
+    return _GLUE_ROLE.sub(number, text).replace("|", "\\|")
+
+
+def _short(function: str) -> str:
+    return function.removeprefix("mobility.models.").removeprefix("mobility.")
+
+
+def appendix_text(arts: list[Artifact], values: dict | None = None) -> str:
+    """The appendix page: per chapter and page, each figure and table by its number (``Fig. 5.4``, ``Table 5``),
+    its whole caption, the variant and parameters that made it and the library functions it calls; the page's
+    inputs with their checksums once per page."""
+    from mobility.publish import scorecard
+
+    if values is None:
+        from mobility.publish import results
+
+        try:
+            values = results.load_all()
+        except (FileNotFoundError, ValueError):
+            values = {}
+    titles = dict(scorecard.chapters())
     lines = [
         "# Figures, tables and programs",
         "",
         "Generated by `python -m mobility inventory` from the book's sources (not hand-kept): for each figure and",
-        "table, the page that shows it, the variant and parameters that made it, the library functions called and",
-        "the input files with their SHA-256 (first 12 hex digits; full values in `data/manifest.yml`).",
+        "table, the page that shows it, the variant and parameters that made it and the library functions it calls",
+        "(in the package `mobility`); for each page, the input files with their SHA-256 (first 12 hex digits; full",
+        "values in `data/manifest.yml`).",
         "",
     ]
-    rows = []
+    chapter = None
+    pages: dict[str, list[Artifact]] = {}
     for a in arts:
-        page = a.page.removeprefix("book/").removesuffix(".md")
-        rows.append(
-            [
-                f"{a.kind} `{a.label}`",
-                f"[{page}](../{page}.md)",
-                a.caption or "—",
-                f"`{a.variant}`" if a.variant else "—",
-                ", ".join(f"{k}={v}" for k, v in sorted(a.parameters.items())) or "—",
-                "<br>".join(f"`{f}`" for f in a.functions) or "—",
-                "<br>".join(f"`{k}` {v[:12]}" for k, v in sorted(a.inputs.items())) or "—",
-            ]
-        )
-    lines += _md_table(["artifact", "page", "caption", "variant", "parameters", "functions", "inputs"], rows)
-    return "\n".join(lines) + "\n"
+        pages.setdefault(a.page, []).append(a)
+    for page, group in pages.items():
+        rel = page.removeprefix("book/").removesuffix(".md")
+        ch = rel.split("/")[0]
+        if ch != chapter:
+            chapter = ch
+            lines += [f"## {titles.get(ch, ch)}", ""]
+        lines += [f"### {{doc}}`../{rel}`", ""]
+        inputs = sorted({k: v for a in group for k, v in a.inputs.items()}.items())
+        if inputs:
+            lines += ["Inputs: " + "; ".join(f"`{k}` ({v[:12]})" for k, v in inputs) + ".", ""]
+        rows = []
+        for a in group:
+            name = f"{{numref}}`{a.label}`" if a.numbered else f"{{ref}}`{a.label}`"
+            variant = "—"
+            if a.variant:
+                params = ", ".join(f"{k} = {v}" for k, v in sorted(a.parameters.items()))
+                variant = f"`{a.variant}`" + (f" ({params})" if params else "")
+            rows.append(
+                [
+                    name,
+                    _caption(a.caption_full or a.caption, values) or "—",
+                    variant,
+                    ", ".join(f"`{_short(f)}`" for f in a.functions) or "—",
+                ]
+            )
+        lines += _md_table(["", "caption", "variant", "functions"], rows)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def write_appendix(arts: list[Artifact] | None = None) -> bool:
