@@ -166,9 +166,14 @@ def _alt_from_caption(app, doctree, docname):
 def setup(app):
     import hashlib
 
+    from mobility.publish import bibstyle
+
     _wrap_reader()
-    # A change to this extension changes what every page renders: as a config value, Sphinx sees it and rebuilds.
-    app.add_config_value("mobility_sphinxext_hash", hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16], "env")
+    bibstyle.register()  # the bibliography's author-year style (`bibtex_default_style: mobility` in _config.yml)
+    # A change to this extension (or to the bibliography style) changes what pages render: as a config value, Sphinx
+    # sees it and rebuilds.
+    sources = Path(__file__).read_bytes() + Path(bibstyle.__file__).read_bytes()
+    app.add_config_value("mobility_sphinxext_hash", hashlib.sha256(sources).hexdigest()[:16], "env")
     app.connect("html-page-context", _dedupe_scripts)
     app.connect("config-inited", _config_inited)
     app.connect("build-finished", _copy_mathjax)
