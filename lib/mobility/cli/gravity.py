@@ -15,16 +15,18 @@ import json
 import sys
 from pathlib import Path
 
-from mobility.models.gravity import tables
-
 __all__ = ["add_parser", "estimate_command", "specs_command"]
 
 
 def _columns_help() -> str:
+    from mobility.models.gravity import tables
+
     return "panel columns:\n" + "\n".join(f"  {k:<18} {v}" for k, v in tables.PANEL_COLUMNS.items())
 
 
 def specs_command(args) -> int:
+    from mobility.models.gravity import tables
+
     for name in tables.spec_names():
         s = tables.SPECS[name]
         extra = f"; sample: {s.sample} non-missing" if s.sample else ""
@@ -36,6 +38,7 @@ def estimate_command(args) -> int:
     import pandas as pd
 
     from mobility.models.gravity import estimate as est
+    from mobility.models.gravity import tables
 
     path = Path(args.panel)
     if not path.is_file():
@@ -67,15 +70,29 @@ def estimate_command(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser whose epilog is computed when its help is printed: the gravity tables import pyfixest (seconds of
+    start-up), which no other ``python -m mobility`` command should pay for."""
+
+    def __init__(self, *args, lazy_epilog=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._lazy_epilog = lazy_epilog
+
+    def format_help(self):
+        if self._lazy_epilog is not None and self.epilog is None:
+            self.epilog = self._lazy_epilog()
+        return super().format_help()
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``gravity`` (with ``specs`` and ``estimate``) on the ``python -m mobility`` subparsers."""
     pg = subparsers.add_parser("gravity", help="the paper's gravity specifications on your own panel")
-    sg = pg.add_subparsers(dest="gravity_command", required=True)
+    sg = pg.add_subparsers(dest="gravity_command", required=True, parser_class=_Parser)
     sg.add_parser("specs", help="list the specifications and the columns they need").set_defaults(func=specs_command)
     pe = sg.add_parser(
         "estimate",
         help="estimate one specification on a panel CSV, print the table, write JSON",
-        epilog=_columns_help(),
+        lazy_epilog=_columns_help,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     pe.add_argument("--panel", required=True, help="CSV with one row per origin, destination, year")

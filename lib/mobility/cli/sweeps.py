@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 __all__ = ["add_parser", "parse_grid", "parse_fixed"]
 
 
@@ -24,6 +22,8 @@ def parse_grid(items: list[str]) -> dict:
     """``["gamma=20:40:5", "tau12=1.1,1.2"]`` → ``{"gamma": [20, 25, ..., 40], "tau12": [1.1, 1.2]}``.
 
     ``LO:HI:N`` is N evenly spaced values from LO to HI inclusive; ``A,B,C`` lists values."""
+    import numpy as np
+
     grid = {}
     for item in items or []:
         name, sep, spec = item.partition("=")
