@@ -143,8 +143,6 @@ STILL_DEFINE_FUNCTIONS = {
     "book/gravity/estimates.md",
     "book/gravity/extensions.md",
     "book/gravity/identification.md",
-    "book/mnc/figures.md",
-    "book/mnc/tables.md",
     "book/relocation/general.md",
     "book/relocation/results.md",
     "book/review/evidence.md",

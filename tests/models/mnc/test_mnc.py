@@ -186,7 +186,7 @@ def test_alpha_from_wage_share():
         ({"gamma": 1.0}, "gamma"),
         ({"Gamma": 0.5}, "Gamma"),
         ({"H2": 0.0}, "H2"),
-        ({"tau12": 0.99}, "tau12"),
+        ({"tau12": 0.0}, "tau12"),
         ({"xi21": 0.0}, "xi21"),
         ({"zeta12": 1.2}, "zeta12"),
         ({"lam_h12": 1.5}, "lam_h12"),
@@ -249,8 +249,8 @@ def test_overrides_and_experiment_arguments_are_validated():
         experiments.with_overrides([("gamma", 20.0)])
     with pytest.raises(ValueError, match="skills"):
         experiments.moving_cost_cut("medium", [1.0])
-    with pytest.raises(ValueError, match=">= 0"):
-        experiments.moving_cost_cut("all", [-0.5, 1.0])
+    with pytest.raises(ValueError, match=r"parameter t?(au)?\d+ .*must be > 0"):
+        experiments.moving_cost_cut("all", [-10.0, 1.0])  # 1 - 10 (tau - 1) < 0
 
 
 def test_table5_values_take_masses_from_the_second_member():

@@ -5,7 +5,9 @@
 - :mod:`~mobility.models.mnc.solver`: :func:`solve`, :func:`solve_path`, :class:`Equilibrium`,
 :class:`EquilibriumError`;
 - :mod:`~mobility.models.mnc.calibration`: recovering τ, t, ξ, ζ, α and the no-MNC anchor from targets;
-- :mod:`~mobility.models.mnc.experiments`: Tables 4–5 and the sweeps behind Figures 4–15.
+- :mod:`~mobility.models.mnc.experiments`: Tables 4–5 and the sweeps behind Figures 4–15;
+- :mod:`~mobility.models.mnc.claims`: the paper's claims as checks on our solution;
+- :mod:`~mobility.models.mnc.figures`: the chapter's figures (drawn here, shown by the pages and variants).
 """
 
 from .equations import average_productivity, bilaterality, cutoff
@@ -16,6 +18,7 @@ from .solver import (
     Equilibrium,
     EquilibriumError,
     high_skilled_wage_share,
+    price_normaliser,
     solve,
     solve_path,
     sweep,
@@ -33,6 +36,7 @@ __all__ = [
     "solve_path",
     "sweep",
     "us_autarky",
+    "price_normaliser",
     "Equilibrium",
     "EquilibriumError",
     "PAPER_ANCHORS",

@@ -31,6 +31,12 @@ __all__ = [
     "recover_delta",
     "entrant_exit_rate",
     "fit_anchor",
+    "ANCHOR_ROWS",
+    "WAGE_MEMBER_ROWS",
+    "fit_anchors",
+    "anchor_spread",
+    "skill_premium",
+    "SYMBOLS",
 ]
 
 #: §5.1.1: migrants as a share of the origin country's labour force of the same skill (in %). The text prints
@@ -41,6 +47,22 @@ MIGRANT_SHARE_TARGETS = {
     "high_canada_to_usa": 5.55,
     "low_usa_to_canada": 0.10,
     "low_canada_to_usa": 4.14,
+}
+
+#: How Table 3's parameters are written in tables (Unicode, as HTML table cells do not typeset math).
+SYMBOLS = {
+    "tau12": "τ¹˒² (Canadians working in the USA)",
+    "tau21": "τ²˒¹ (Americans working in Canada)",
+    "t12": "t¹˒² (low-skilled Canadians in the USA)",
+    "t21": "t²˒¹ (low-skilled Americans in Canada)",
+    "xi21": "ξ₂¹",
+    "xi12": "ξ₁²",
+    "zeta21": "ζ₂¹",
+    "zeta12": "ζ₁²",
+    "alpha": "α",
+    "fi": "fᴵ",
+    "fe": "fᴱ",
+    "delta": "δ",
 }
 
 #: the eight parameters Table 3 says were set "to match migration pattern"
@@ -123,16 +145,36 @@ def recover_alpha(params: Params | None = None, share: float = 0.64, regime: str
     return optimize.brentq(gap, 0.4, 0.9, xtol=1e-12)
 
 
+#: Which Table 5 cell ``(column, row)`` each no-MNC anchor of :data:`~mobility.models.mnc.solver.PAPER_ANCHORS` is
+#: fitted to. Autarky: Canada's mass of firms (no single X matches all four Canadian autarky cells, see
+#: :func:`skill_premium`); migration only, its real-wage member: Canada's low-skilled real wage (the other
+#: rows of that member, :data:`WAGE_MEMBER_ROWS`, fit nearby anchors: :func:`anchor_spread`); migration only,
+#: its second member: Canada's mass of firms.
+ANCHOR_ROWS = {
+    "autarky": ("autarky", "mass_local_canada"),
+    "migration": ("migration", "real_wage_low_canada"),
+    "migration_masses": ("migration", "mass_local_canada"),
+}
+#: The rows of Table 5's "migration only" column that come from its real-wage member (X ≈ 9.43).
+WAGE_MEMBER_ROWS = (
+    "real_wage_low_usa",
+    "real_wage_low_canada",
+    "real_wage_high_usa",
+    "real_wage_high_canada",
+    "gdp_per_capita_usa",
+    "gdp_per_capita_canada",
+)
+_BRACKETS = {"autarky": (4.0, 9.0), "migration": (6.0, 9.55)}
+
+
 def fit_anchor(
-    row: str,
-    value: float,
-    regime: str,
-    params: Params | None = None,
-    bracket: tuple[float, float] = (6.0, 9.55),
+    row: str, value: float, regime: str, params: Params | None = None, bracket: tuple[float, float] | None = None
 ) -> float:
     """The anchor X = u^{2,2} at which Table 5's ``row`` (a key of :meth:`Equilibrium.summary`) equals
-    ``value`` in a regime without MNCs (on the branch the cold start follows; see :func:`solve`)."""
+    ``value`` in a regime without MNCs (on the branch the cold start follows; see :func:`solve`). The default
+    ``bracket`` is (4, 9) for autarky and (6, 9.55) for migration only (below the upper fold)."""
     params = params or Params()
+    bracket = bracket or _BRACKETS.get(regime, (6.0, 9.55))
     if regime not in ("autarky", "migration"):
         raise ValueError(f"fit_anchor is for the regimes without MNCs, got {regime!r}")
     state = {"eq": None}
@@ -145,11 +187,36 @@ def fit_anchor(
     return optimize.brentq(gap, *bracket, xtol=1e-12)
 
 
+def fit_anchors(published: dict, params: Params | None = None) -> dict:
+    """The anchors of :data:`ANCHOR_ROWS` fitted to the paper: ``published`` maps ``"<column>.<row>"`` (e.g.
+    ``"migration.real_wage_low_canada"``) to Table 5's printed number; returns ``{anchor name: X}``."""
+    out = {}
+    for name, (column, row) in ANCHOR_ROWS.items():
+        out[name] = fit_anchor(row, published[f"{column}.{row}"], column, params)
+    return out
+
+
+def anchor_spread(
+    published: dict, rows=WAGE_MEMBER_ROWS, regime: str = "migration", params: Params | None = None
+) -> dict:
+    """``{row: X}``: the anchor that reproduces each of ``rows`` of ``regime``'s column on its own (``published``
+    as in :func:`fit_anchors`). Their spread says how far the printed column is from a single member."""
+    return {row: fit_anchor(row, published[f"{regime}.{row}"], regime, params) for row in rows}
+
+
+def skill_premium(eq: Equilibrium, i: int) -> float:
+    """Real high-skilled over real low-skilled wage of natives of country i (index 0 = USA, 1 = Canada).
+
+    Without MNCs it does not depend on the anchor X: scaling Canada's nominal wages scales both skills alike,
+    and the skill mix of Canadian firms is pinned by Canada's endowments. So in autarky no X can reproduce
+    two printed Canadian real wages whose ratio differs from the model's."""
+    s = eq.summary()
+    country = ("usa", "canada")[i]
+    return s[f"real_wage_high_{country}"] / s[f"real_wage_low_{country}"]
+
+
 def recover_fixed_costs(
-    params: Params | None = None,
-    mnc_share: float = 0.01,
-    exit_rate: float = 0.239,
-    regime: str = "migration_mnc",
+    params: Params | None = None, mnc_share: float = 0.01, exit_rate: float = 0.239, regime: str = "migration_mnc"
 ) -> tuple[float, float]:
     """(f^I, f^E) such that the share of US firms that are multinational is ``mnc_share`` (Bernard 2009's
     1 %) and the share of entrants that exit at once, 1 − (B/φ̄_1)^κ, is ``exit_rate`` (§5.1.1's 23.9 %).

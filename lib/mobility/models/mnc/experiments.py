@@ -2,18 +2,32 @@
 
 Every function here returns plain numbers (dicts / arrays) computed by :func:`mobility.models.mnc.solve`; pages and
 figure notebooks only format and plot them.
+
+**Units of real wages and GDP in counterfactuals.** The sweeps (:func:`sensitivity`, :func:`moving_cost_cut`,
+:func:`quota_sweep`) report real wages and real GDP per capita in the units of a fixed *reference* economy's
+US autarky — by default :data:`BASELINE`, Table 3's calibration — so that a curve moves only with the
+equilibrium it shows. Pass ``reference=None`` to divide each point by its own US autarky instead (which, when
+the swept parameter enters autarky, mixes the change of the normaliser into the "real wage"). Moving costs and
+quotas do not enter autarky, so for them the two choices agree.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .params import REGIMES, Params
-from .solver import PAPER_ANCHORS, EquilibriumError, solve, solve_path
+from .params import REGIMES, TABLE3, Params
+from .solver import PAPER_ANCHORS, TOL, EquilibriumError, solve, solve_path
+
+#: The reference economy of the counterfactual sweeps: real wages and GDP per capita are in the units of its
+#: US autarky (see the module docstring).
+BASELINE = TABLE3
 
 __all__ = [
     "TABLE5_ROWS",
     "TABLE4_CELLS",
+    "TABLE4_LABELS",
     "COLUMNS",
     "table5",
     "sensitivity",
@@ -21,6 +35,13 @@ __all__ = [
     "quota_sweep",
     "SKILL_GROUPS",
     "family",
+    "BASELINE",
+    "scale_moving_costs",
+    "verdict",
+    "power_bound",
+    "describe",
+    "SHAPE_WORDS",
+    "TOL",
 ]
 
 #: Table 5 rows in the paper's order: (summary key, label)
@@ -58,6 +79,15 @@ TABLE4_CELLS = tuple(
     for firm, col in (("local", "mnc"), ("foreign", "mnc"), ("local", "no_mnc"))
 )
 
+#: Row labels of Table 4 for tables: "<country>_<skill>.<cell>" (the results key after ``mnc.table4.``) → words.
+_WITH = {"mnc": "with MNCs", "no_mnc": "without MNCs"}
+TABLE4_LABELS = {
+    f"{country}_{skill}.{firm}_{col}": f"{name}, {skill}-skilled: {firm} firms, {_WITH[col]}"
+    for country, name in (("usa", "USA"), ("canada", "Canada"))
+    for skill in ("high", "low")
+    for firm, col in (("local", "mnc"), ("foreign", "mnc"), ("local", "no_mnc"))
+}
+
 #: Table 5 columns: regime and anchor. The migration-only column is computed at both anchors that match
 #: parts of it (see the book): ``migration`` (real wages, GDP) and ``migration_masses`` (masses, stocks).
 COLUMNS = {
@@ -80,21 +110,22 @@ def table5(params: Params | None = None, anchors: dict | None = None) -> dict:
     return out
 
 
-def _collect(eqs, keys=None) -> dict:
-    rows = [e.summary() for e in eqs]
+def _collect(eqs, keys=None, reference=None) -> dict:
+    rows = [e.summary(reference=reference) for e in eqs]
     keys = keys or list(rows[0])
     out = {k: np.array([r[k] for r in rows]) for k in keys}
     out["residual_norm"] = np.array([e.residual_norm for e in eqs])
     return out
 
 
-def sensitivity(parameter: str, values, params: Params | None = None) -> dict:
+def sensitivity(parameter: str, values, params: Params | None = None, *, reference: Params | None = BASELINE) -> dict:
     """Figures 4–7: the migration & MNC equilibrium along ``values`` of ``parameter`` (continuation from
-    the first value). Returns arrays of every summary output plus the home-firm shares of migrants."""
+    the first value). Returns arrays of every summary output plus the home-firm shares of migrants; real wages
+    and GDP in the units of ``reference``'s US autarky (module docstring)."""
     params = params or Params()
     values = np.asarray(values, dtype=float)
     eqs = solve_path([params.replace(**{parameter: float(v)}) for v in values])
-    out = _collect(eqs)
+    out = _collect(eqs, reference=reference)
     # Figure 7: share of immigrants working for affiliates of firms from their own country
     for skill, word in (("h", "high"), ("l", "low")):
         for i, country in ((0, "usa"), (1, "canada")):
@@ -120,17 +151,17 @@ def _group(skills):
     return SKILL_GROUPS[skills]
 
 
-def moving_cost_cut(skills: str, factors, params: Params | None = None) -> dict:
+def moving_cost_cut(skills: str, factors, params: Params | None = None, *, reference: Params | None = BASELINE) -> dict:
     """Figures 8–11: bilateral change of moving costs for ``skills`` ("all", "high", "low"): each
-    τ becomes 1 + c·(τ − 1) for c in ``factors`` (c = 1 is the benchmark, c = 0 free mobility).
+    τ becomes 1 + c·(τ − 1) for c in ``factors`` (c = 1 is the benchmark, c = 0 free mobility, c < 0 a
+    subsidy; a factor that makes some τ ≤ 0 raises ``ValueError`` naming it).
 
     The paper's figures were lost in extraction and the text does not give the scale of its x-axis; scaling
-    the excess cost τ − 1 keeps τ ≥ 1 and moves the four costs proportionally."""
+    the excess cost τ − 1 moves the four costs proportionally towards free mobility. Real wages and GDP are in
+    the units of ``reference``'s US autarky (module docstring)."""
     params = params or Params()
     names, _ = _group(skills)
     factors = np.asarray(factors, dtype=float)
-    if np.any(factors < 0):
-        raise ValueError("factors scale the excess moving cost tau - 1 and must be >= 0")
     path = [params.replace(**{n: 1.0 + c * (getattr(params, n) - 1.0) for n in names}) for c in factors]
     # continue from the benchmark outwards so both halves start next to a known equilibrium
     order = np.argsort(np.abs(factors - 1.0), kind="stable")
@@ -139,9 +170,38 @@ def moving_cost_cut(skills: str, factors, params: Params | None = None) -> dict:
         idx = [int(i) for i in order if side[i]]
         for k, e in zip(idx, solve_path([path[i] for i in idx], guess=solve(params)), strict=True):
             eqs[k] = e
-    out = _collect(eqs)
+    out = _collect(eqs, reference=reference)
     out["x"] = factors
     return out
+
+
+def scale_moving_costs(factor: float, skills: str = "all", params: Params | None = None) -> Params:
+    """``params`` (default Table 3) with the moving costs of ``skills`` migrants multiplied by ``factor`` in
+    both directions: ``scale_moving_costs(0.9)`` cuts every moving cost by 10 % (τ^{2,1} = 0.98856, a subsidy;
+    see :mod:`~mobility.models.mnc.params`)."""
+    params = params or Params()
+    names, _ = _group(skills)
+    if not (isinstance(factor, (int, float)) and factor > 0):
+        raise ValueError(f"factor on the moving costs must be a number > 0, got {factor!r}")
+    return params.replace(**{n: factor * getattr(params, n) for n in names})
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_bound(x: float) -> str:
+    """The smallest power of ten at or above ``x`` > 0, written for prose without scientific notation:
+    ``power_bound(4.4e-16) == "10⁻¹⁵"`` (a residual "below 10⁻¹⁵"); "0" for x = 0."""
+    if not (isinstance(x, (int, float, np.floating)) and math.isfinite(x) and x >= 0):
+        raise ValueError(f"power_bound needs a finite number >= 0, got {x!r}")
+    if x == 0:
+        return "0"
+    return "10" + str(math.ceil(math.log10(x) - 1e-12)).translate(_SUPERSCRIPT)
+
+
+def verdict(holds: bool) -> str:
+    """A claim's verdict in words: "holds" or "does not hold"."""
+    return "holds" if holds else "does not hold"
 
 
 def existence_threshold(
@@ -169,9 +229,10 @@ def existence_threshold(
     return hi
 
 
-def quota_sweep(skills: str, shares, params: Params | None = None) -> dict:
+def quota_sweep(skills: str, shares, params: Params | None = None, *, reference: Params | None = BASELINE) -> dict:
     """Figures 12–15: reciprocal binding quotas λ (eqs. 52–57) on ``skills`` migrants in both directions,
-    for λ in ``shares`` (1 = unconstrained). Continuation from λ = 1 downwards."""
+    for λ in ``shares`` (1 = unconstrained). Continuation from λ = 1 downwards. Real wages and GDP are in the
+    units of ``reference``'s US autarky (module docstring)."""
     params = params or Params()
     _, names = _group(skills)
     shares = np.asarray(shares, dtype=float)
@@ -181,7 +242,7 @@ def quota_sweep(skills: str, shares, params: Params | None = None) -> dict:
     eqs: list = [None] * len(shares)
     for k, e in zip(order, solved, strict=True):
         eqs[int(k)] = e
-    out = _collect(eqs)
+    out = _collect(eqs, reference=reference)
     out["x"] = shares
     return out
 
@@ -290,6 +351,22 @@ def shape(y) -> str:
     if changes == 1:
         return "hump" if s[0] > 0 else "u"
     return "non-monotone"
+
+
+#: :func:`shape` in words, for prose and tables.
+SHAPE_WORDS = {
+    "increasing": "increasing",
+    "decreasing": "decreasing",
+    "hump": "hump-shaped (rises, then falls)",
+    "u": "U-shaped (falls, then rises)",
+    "flat": "flat",
+    "non-monotone": "non-monotone (changes direction more than once)",
+}
+
+
+def describe(y) -> str:
+    """:func:`shape` of a sampled curve in words (:data:`SHAPE_WORDS`)."""
+    return SHAPE_WORDS[shape(y)]
 
 
 def with_overrides(overrides: dict | None) -> Params:

@@ -12,6 +12,12 @@ Index conventions (as in eqs. (7)–(8) of the paper):
 - ``lam_h12`` is λ_h^{1,2}: a binding reciprocal-quota share that country 1 imposes on high-skilled workers
   from country 2 (eqs. (54)–(55)); 1 means no quota, 0 a ban.
 
+Moving costs below one are subsidies: τ^{i,k} < 1 means the employer pays less than the migrant receives
+(eq. 7: workers receive s, employers pay τ·s), the difference paid within the host country, where the
+employers' outlay, moving-cost payments included, is spent. Any τ > 0 is accepted; whether an equilibrium
+exists is the solver's answer (:class:`~mobility.models.mnc.solver.EquilibriumError` otherwise). τ ≤ 0 has no meaning
+(a migrant who costs nothing or is paid to be employed) and is refused.
+
 Table 3 prints δ = 0.07 while §5.1.1 says 9 %; 0.07 is the value that gives Table 5's autarky cutoff 0.8502,
 so it is the default. Table 3 prints L̄² = 0.6744 while §5.1.1 prints 0.6743; we use Table 3.
 """
@@ -39,7 +45,7 @@ class Params:
     L1: float = 6.42
     H2: float = 0.4367
     L2: float = 0.6744
-    # moving costs, tau^{i,k}: born in k, working in i (eq. 7)
+    # moving costs, tau^{i,k}: born in k, working in i (eq. 7); below 1 a subsidy
     tau12: float = 1.1896
     tau21: float = 1.0984
     t12: float = 1.5585
@@ -78,7 +84,13 @@ class Params:
         for name in ("H1", "L1", "H2", "L2"):
             _check.positive(name, "labour endowment")
         for name in ("tau12", "tau21", "t12", "t21"):
-            _check.at_least(name, 1.0, "moving cost")
+            _check.greater(
+                name,
+                0.0,
+                "moving cost",
+                why="the employer of a migrant pays tau times the wage, eq. (7); tau < 1 is a subsidy, "
+                "tau <= 0 has no meaning",
+            )
         for name in ("xi21", "xi12", "zeta21", "zeta12"):
             _check.open_closed(name, 0.0, 1.0, "skill compatibility")
         for name in ("lam_h12", "lam_h21", "lam_l12", "lam_l21"):
@@ -146,10 +158,6 @@ class _Checker:
     def positive(self, name, what):
         if not getattr(self.p, name) > 0:
             self._fail(name, "> 0", what)
-
-    def at_least(self, name, lo, what):
-        if not getattr(self.p, name) >= lo:
-            self._fail(name, f">= {lo:g}", what)
 
     def greater(self, name, lo, what, also_not=None, why=""):
         v = getattr(self.p, name)

@@ -12,7 +12,7 @@ Unknowns are logs of wages, masses M_i and MNC shares χ_i; equations are the lo
 The numeraire is u^{1,1} = 1. Without MNCs nothing ties Canada's nominal wage level to the numeraire, so the
 regimes "autarky" and "migration" are one-parameter families: the *anchor* X = u^{2,2} (Canada's low-skilled
 nominal wage in numeraire units) is then an explicit input. :data:`PAPER_ANCHORS` holds the values that
-match the paper (rounded outputs of :func:`mobility.models.mnc.calibration.fit_anchor`; the book recomputes them).
+match the paper (rounded outputs of :func:`mobility.models.mnc.calibration.fit_anchors`, which the book's pages call).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ __all__ = [
     "solve_path",
     "sweep",
     "us_autarky",
+    "price_normaliser",
     "PAPER_ANCHORS",
     "TOL",
 ]
@@ -45,8 +46,11 @@ TOL = 1e-10
 
 #: Anchors X = u^{2,2} for the regimes without MNCs that match Table 5 (see module docstring):
 #: "autarky" matches Canada's autarky mass of firms (and, to the printed precision, all but its low-skilled
-#: real wage); the "migration" column mixes two members of the family
-#: (real wages / GDP / Table 4 at ``migration``; masses / migrant stocks / bilaterality at ``migration_masses``).
+#: real wage); the "migration" column mixes two members of the family (real wages / GDP / Table 4 at
+#: ``migration``, fitted to Canada's low-skilled real wage; masses / migrant stocks / bilaterality at
+#: ``migration_masses``). These are the rounded outputs of :func:`mobility.models.mnc.calibration.fit_anchors`
+#: for the cells of :data:`mobility.models.mnc.calibration.ANCHOR_ROWS`; the book fits them on its pages and a test
+#: checks that they agree.
 PAPER_ANCHORS = {"autarky": 6.5353, "migration": 9.4267, "migration_masses": 9.0587}
 
 _NAME = {0: "1", 1: "2"}
@@ -159,17 +163,22 @@ class Equilibrium:
         d = self.economy.H if skill == "h" else self.economy.L
         return d[i, k]
 
-    def real_wage(self, skill: str, i: int, k: int) -> float:
-        """w^{i,k}/P_i relative to the US low-skilled autarky real wage 1/P_1^{aut} (= 1 in Table 5)."""
+    def real_wage(self, skill: str, i: int, k: int, *, reference: Params | None = None) -> float:
+        """w^{i,k}/P_i divided by the US low-skilled autarky real wage 1/P_1^{aut} of ``reference``.
+
+        ``reference`` is the economy whose US autarky sets the units (see :func:`price_normaliser`); by default
+        this equilibrium's own parameters, which is Table 5's normalisation (all its columns share Table 3's
+        parameters). Counterfactuals that change parameters should pass the baseline's."""
         e = self.economy
         w = (e.s if skill == "h" else e.u).get((i, k))
         if w is None:
             return float("nan")
-        return w / e.P[i] * us_autarky(self.params).economy.P[0]
+        return w / e.P[i] * price_normaliser(self.params if reference is None else reference)
 
-    def gdp_per_capita(self, i: int) -> float:
-        """Real GDP per worker employed in i, ((σ−1)/σ)·R_i/P_i/N_i, with US autarky = 100 (Table 5)."""
-        ref = us_autarky(self.params).economy
+    def gdp_per_capita(self, i: int, *, reference: Params | None = None) -> float:
+        """Real GDP per worker employed in i, ((σ−1)/σ)·R_i/P_i/N_i, with the US autarky of ``reference`` = 100
+        (default: this equilibrium's own parameters, Table 5's normalisation; see :meth:`real_wage`)."""
+        ref = us_autarky(self.params if reference is None else reference).economy
         return 100.0 * _gdp_pc(self.economy, i) / _gdp_pc(ref, 0)
 
     def immigrant_share(self, skill: str, i: int, foreign_firms: bool) -> float:
@@ -186,15 +195,18 @@ class Equilibrium:
         migrants = d.get((j, i, 1 - i), 0.0)
         return 100.0 * migrants / (native + migrants) if native > 0 else float("nan")
 
-    def summary(self) -> dict:
-        """The Table 5 rows (and Table 4 shares) as a flat dict; absent quantities are NaN."""
+    def summary(self, *, reference: Params | None = None) -> dict:
+        """The Table 5 rows (and Table 4 shares) as a flat dict; absent quantities are NaN. Real wages and GDP
+        are in the units of ``reference``'s US autarky (default: this equilibrium's parameters; see
+        :meth:`real_wage`)."""
         e = self.economy
         nan = float("nan")
+        ref = reference
         out = {
-            "real_wage_low_usa": self.real_wage("l", 0, 0),
-            "real_wage_low_canada": self.real_wage("l", 1, 1),
-            "real_wage_high_usa": self.real_wage("h", 0, 0),
-            "real_wage_high_canada": self.real_wage("h", 1, 1),
+            "real_wage_low_usa": self.real_wage("l", 0, 0, reference=ref),
+            "real_wage_low_canada": self.real_wage("l", 1, 1, reference=ref),
+            "real_wage_high_usa": self.real_wage("h", 0, 0, reference=ref),
+            "real_wage_high_canada": self.real_wage("h", 1, 1, reference=ref),
         }
         migration = self.regime in ("migration", "migration_mnc")
         for skill, word in (("l", "low"), ("h", "high")):
@@ -203,8 +215,8 @@ class Equilibrium:
             out[f"migrants_{word}_canada_to_usa"] = b if migration else nan
             out[f"bilaterality_{word}"] = bilaterality(a, b) if migration else nan
             # migrants' own real wages (the dashed lines of Figures 12-14)
-            out[f"real_wage_{word}_usa_born_in_canada"] = self.real_wage(skill, 1, 0)
-            out[f"real_wage_{word}_canada_born_in_usa"] = self.real_wage(skill, 0, 1)
+            out[f"real_wage_{word}_usa_born_in_canada"] = self.real_wage(skill, 1, 0, reference=ref)
+            out[f"real_wage_{word}_canada_born_in_usa"] = self.real_wage(skill, 0, 1, reference=ref)
         out.update(
             mass_local_usa=e.M[0],
             mass_foreign_usa=e.foreign_mass(0) if e.mnc else nan,
@@ -216,8 +228,8 @@ class Equilibrium:
             cutoff_foreign_canada=e.cut_f[0, 1] if e.mnc else nan,
             productivity_usa=e.aggregate_productivity(0),
             productivity_canada=e.aggregate_productivity(1),
-            gdp_per_capita_usa=self.gdp_per_capita(0),
-            gdp_per_capita_canada=self.gdp_per_capita(1),
+            gdp_per_capita_usa=self.gdp_per_capita(0, reference=ref),
+            gdp_per_capita_canada=self.gdp_per_capita(1, reference=ref),
         )
         for country, i in (("usa", 0), ("canada", 1)):
             for skill, word in (("h", "high"), ("l", "low")):
@@ -263,15 +275,7 @@ def _cold_guess(layout: _Layout, p: Params) -> np.ndarray:
     X = layout.anchor if layout.anchor is not None else (p.H1 + p.L1) / (p.H2 + p.L2)
     level = {0: 1.0, 1: X}
     skill_premium = 3.0
-    g = {
-        "s11": skill_premium,
-        "s22": skill_premium * X,
-        "u22": X,
-        "M1": 0.5,
-        "M2": 0.5,
-        "chi1": 0.01,
-        "chi2": 0.01,
-    }
+    g = {"s11": skill_premium, "s22": skill_premium * X, "u22": X, "M1": 0.5, "M2": 0.5, "chi1": 0.01, "chi2": 0.01}
     for m in layout.active:
         skill, i, k = m
         base = skill_premium if skill == "h" else 1.0
@@ -366,15 +370,7 @@ def solve(
         raise EquilibriumError(f"no equilibrium found for regime {regime!r}", norm, nfev)
     e = layout.economy(params, x)
     return Equilibrium(
-        params,
-        regime,
-        e.u[1, 1] if regime in ("autarky", "migration") else None,
-        layout.names,
-        x,
-        norm,
-        nfev,
-        True,
-        e,
+        params, regime, e.u[1, 1] if regime in ("autarky", "migration") else None, layout.names, x, norm, nfev, True, e
     )
 
 
@@ -463,6 +459,17 @@ def sweep(
     ``{name: fn(v)}`` for each ``name, fn`` in ``changes`` (e.g. ``{"tau12": lambda c: c * base.tau12}``)."""
     path = [base.replace(**{n: fn(v) for n, fn in changes.items()}) for v in values]
     return solve_path(path, regime, anchor=anchor, guess=guess)
+
+
+def price_normaliser(params: Params) -> float:
+    """The price normaliser of real wages: P_1^{aut}, the US price index in autarky under ``params``, so that
+    the US low-skilled autarky real wage u^{1,1}/P_1^{aut} is 1 (Table 5's "1*").
+
+    It depends on the parameters that enter the US autarky economy (H¹, L¹, ρ, γ, Γ, σ, ξ, ζ, α, κ, δ, B and
+    the fixed costs — the CES weights are not renormalised without migrants) and not on moving costs, quotas,
+    Canada's endowments or the anchor. Comparisons across parameter values should hold it fixed at a
+    baseline: see ``reference`` in :meth:`Equilibrium.summary`."""
+    return us_autarky(params).economy.P[0]
 
 
 @functools.lru_cache(maxsize=256)
