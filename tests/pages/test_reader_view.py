@@ -24,7 +24,8 @@ PAGE_CHECKS = """() => {
   const out = {};
   // 1. text a reader would see that is really Python's repr of a figure
   const clone = main.cloneNode(true);
-  clone.querySelectorAll('script, style, mjx-container, .math, pre, code, .cell_input').forEach(e => e.remove());
+  clone.querySelectorAll('script, style, mjx-container, .math, pre, code, .cell_input, .onlyprint, [hidden]')
+    .forEach(e => e.remove());
   const text = clone.innerText;
   out.figureText = (text.match(/<Figure size[^>]*>/g) || []).slice(0, 5);
   // 2. raw TeX markers outside math
@@ -32,6 +33,7 @@ PAGE_CHECKS = """() => {
   // 3. figures: an image that loaded, with natural size, text >= 9 pt as shown
   out.figures = Array.from(main.querySelectorAll('figure')).map(f => {
     const img = f.querySelector('img');
+    if (!img && f.querySelector('table')) return null;  // a glued table shown with {glue:figure}
     if (!img) return {id: f.id, image: false};
     const src = f.querySelector('picture source');
     const phone = src && window.matchMedia(src.media).matches;
@@ -40,7 +42,7 @@ PAGE_CHECKS = """() => {
     return {id: f.id || (f.querySelector('[id]') || {}).id || '', image: true,
             loaded: img.complete && img.naturalWidth > 0 && img.naturalHeight > 0,
             shown: img.getBoundingClientRect().width, widthIn: widthIn, textPt: textPt, alt: img.alt};
-  });
+  }).filter(f => f);
   // 4. nothing wider than the viewport
   out.pageWidth = document.documentElement.scrollWidth;
   out.viewport = window.innerWidth;

@@ -31,7 +31,9 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 #: Line styles paired with the palette, so curves stay distinguishable in greyscale too.
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 1)), "-"]
 #: Figure sizes in inches (width, height).
-SIZES = {"single": (6.4, 4.0), "wide": (9.6, 4.0), "square": (5.0, 5.0), "panel": (9.6, 7.2)}
+#: At most 7.5 in wide: the book's text column is about 740 px at 1366 px, so 9 pt text stays >= 9 pt as shown
+#: (mobility.publish.display checks it; phones get a one-column layout of the panels).
+SIZES = {"single": (6.4, 4.0), "wide": (7.5, 3.6), "square": (5.0, 5.0), "panel": (7.5, 6.0)}
 
 _RC = {
     "figure.dpi": 100,

@@ -152,6 +152,18 @@ _FOOTER = (
 )
 
 
+def _single_page(index: Path) -> Path:
+    """The single page to print. jupyter-book's ``index.html`` only redirects to the root document
+    (``book/intro.html``), whose links to ``_static/`` and ``_images/`` are written as if it sat at the top: copy it
+    there."""
+    redirect = re.search(r'url=([^"\s]+)"', index.read_text(encoding="utf-8")[:500])
+    if not redirect:
+        return index
+    page = index.with_name("mobility-print.html")
+    page.write_text((index.parent / redirect.group(1)).read_text(encoding="utf-8"), encoding="utf-8")
+    return page
+
+
 def print_pdf(index: Path, out: Path, timeout_s: float = 120.0) -> Path:
     """Print the single-page book at ``index`` to ``out`` with headless chromium (Playwright ``executable_path``):
     served on 127.0.0.1, MathJax typeset, every image loaded, chapter dropdowns opened, print media."""
@@ -180,7 +192,7 @@ def print_pdf(index: Path, out: Path, timeout_s: float = 120.0) -> Path:
             browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1100, "height": 1400})
             page.set_default_timeout(timeout_s * 1000)
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/{index.name}", wait_until="load")
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/{_single_page(index).name}", wait_until="load")
             page.wait_for_load_state("networkidle")
             page.evaluate("""async () => {
                 if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; }

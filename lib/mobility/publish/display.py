@@ -316,7 +316,7 @@ def table(
 
 #: The column a figure is shown in, in CSS px: the book theme's text column on a 1366 px screen, and a 390 px
 #: phone's column. Text must be at least :data:`MIN_TEXT_PT` at the width the figure is shown.
-COLUMN_PX = {"desktop": 720, "phone": 350}
+COLUMN_PX = {"desktop": 740, "phone": 340}
 #: Smallest text size a reader gets, in points at the rendered width (12 CSS px).
 MIN_TEXT_PT = 9.0
 #: Width of a panel in the phone layout, inches (text at 9 pt stays >= 9 pt at COLUMN_PX["phone"]).

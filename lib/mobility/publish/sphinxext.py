@@ -157,6 +157,12 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = out
 
 
+def _builder_inited(app):
+    # The single-page build (make pdf) is one page whose root document has no math: Sphinx would leave MathJax out.
+    if app.builder.name == "singlehtml":
+        app.set_html_assets_policy("always")
+
+
 def _alt_from_caption(app, doctree, docname):
     from mobility.publish import display
 
@@ -180,4 +186,5 @@ def setup(app):
     app.connect("source-read", _source_read)
     app.connect("env-get-outdated", _outdated)
     app.connect("doctree-resolved", _alt_from_caption)
+    app.connect("builder-inited", _builder_inited)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
