@@ -6,12 +6,8 @@ finds none; the page loads with no console errors and stays light. Plus the HTML
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -22,16 +18,9 @@ from mobility.models.mnc import counterfactuals as cf
 from mobility.models.relocation import explore
 from mobility.publish import explorer
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 ALLOWED_CONSOLE = [re.compile(r"^Got invalid theme mode: \. Resetting to auto\.$")]
 PAGES = {"ge": "book/mnc/explorer.html", "relocation": "book/relocation/explorer.html"}
 MAX_EXTRA_BYTES = 2_000_000  # the budget for the explorer's extra page weight
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover
-    sync_playwright = None
 
 
 # ------------------------------------------------------------------------------------------- without a browser
@@ -72,27 +61,7 @@ def test_scaled_parameters_and_bad_input():
 
 
 # ------------------------------------------------------------------------------------------- in the browser
-@pytest.fixture(scope="module")
-def site(quick_build):
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install -y chromium); the browser checks did not run")
-    if sync_playwright is None:
-        pytest.skip("playwright is not installed; the browser checks did not run")
-    assert quick_build["code"] == 0, "the quick book build failed"
-    html = quick_build["html"]
-    handler = functools.partial(_Quiet, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        yield {"base": f"http://127.0.0.1:{server.server_address[1]}/", "browser": browser, "html": html}
-        browser.close()
-    server.shutdown()
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+# The `site` fixture (the quick build served on 127.0.0.1 in Debian's Chromium) is in tests/pages/conftest.py.
 
 
 def _open(site, key):
