@@ -47,6 +47,9 @@ venv: $(STAMP)
 # "Location ... is ignored" notes) if a step fails.
 PIPQ = $(PY) -m pip install --disable-pip-version-check --no-input
 LOG := $(VENV)/install.log
+# The kernel logs nothing itself (its TCP-without-encryption notice and the KeyboardInterrupt it logs when a run is
+# interrupted are not failures); a failing cell's traceback still reaches the executed notebook and the log.
+QUIET_KERNEL = 'import json, sys; p = sys.prefix + "/share/jupyter/kernels/python3/kernel.json"; d = json.load(open(p)); d["argv"][-2:-2] = ["--IPKernelApp.log_level=CRITICAL"]; open(p, "w").write(json.dumps(d, indent=1))'
 define step
 @printf '%s\n' "$(1)"; { $(2); } >>$(LOG) 2>&1 || { echo "error: $(1) failed; its output (full log: $(LOG)):" >&2; \
   grep -v "is ignored: it is neither a file nor a directory" $(LOG) | tail -n 60 >&2; exit 1; }
@@ -55,18 +58,20 @@ endef
 $(STAMP): requirements.lock pyproject.toml
 	@[ -n "$(PYTHON)" ] || { echo "error: Python 3.11, 3.12 or 3.13 is required and none was found on PATH (set PYTHON=/path/to/python3.12)" >&2; exit 2; }
 	@$(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(0 if v in "$(SUPPORTED)".split() else "error: $(PYTHON) is Python " + v + "; 3.11, 3.12 or 3.13 is required (set PYTHON=)")'
-	@mkdir -p $(VENV) && : > $(LOG)
+	@mkdir -p $(VENV) && : > $(LOG) && date +%s > $(VENV)/.setup-start
 	$(call step,setup: creating $(VENV) with $$($(PYTHON) -c 'import sys; print("Python %d.%d.%d" % sys.version_info[:3])') ($(PYTHON)),$(PYTHON) -m venv $(VENV))
 	$(call step,setup: installing the pinned packages (requirements.lock; a few minutes the first time),$(PIPQ) --upgrade pip==26.3 && $(PIPQ) -r requirements.lock)
-	$(call step,setup: installing mobility (editable) and the python3 kernel,$(PIPQ) --no-deps --no-build-isolation -e . && $(PY) -m ipykernel install --sys-prefix --name python3)
-	@touch $(STAMP)
+	$(call step,setup: installing mobility (editable) and the python3 kernel,$(PIPQ) --no-deps --no-build-isolation -e . && $(PY) -m ipykernel install --sys-prefix --name python3 && $(PY) -c $(QUIET_KERNEL))
+	@touch $(STAMP) && echo "setup: $(VENV) ready in $$(( $$(date +%s) - $$(cat $(VENV)/.setup-start) )) s"
 
 figures: $(STAMP)
 	$(PY) -m mobility variants run $(VARIANTS_EXEC)
 
+# One line per stage, then how long each took.
 book: $(STAMP)
-	$(PY) -m mobility variants run $(VARIANTS_EXEC)
-	$(PY) -m mobility book build
+	@t0=$$SECONDS; echo "book: 1/2 variants"; $(PY) -m mobility variants run $(VARIANTS_EXEC) || exit $$?; \
+	t1=$$SECONDS; echo "book: 2/2 pages and HTML (jupyter-book)"; $(PY) -m mobility book build || exit $$?; \
+	t2=$$SECONDS; echo "book: timings: variants $$((t1 - t0)) s, pages and HTML $$((t2 - t1)) s, total $$((t2 - t0)) s"
 
 # The PDF: the single-page build (same execution cache as `make book`) printed by Debian's chromium.
 pdf: $(STAMP) browser-deps
