@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-KIT = ROOT.parent / "shared" / "data" / "gravity"
-# Like `make test`: the gravity chapter runs on the real data kit when it sits beside the repository (CI has it).
+# Like `make test`: the gravity chapter runs on the real data kit when `make data` has filled data/external (CI does,
+# from its copy of the kit) or MOBILITY_DATA_DIR names one (MOBILITY_DATA_DIR= forces the synthetic mode).
 # Set here, at import, so that every process the tests start (variants, Jupyter Book, kernels) inherits it.
-if KIT.is_dir():
-    os.environ.setdefault("MOBILITY_DATA_DIR", str(KIT))
+if "MOBILITY_DATA_DIR" not in os.environ and (ROOT / "data" / "external" / ".complete").is_file():
+    os.environ["MOBILITY_DATA_DIR"] = str(ROOT / "data" / "external")
+KIT = Path(os.environ["MOBILITY_DATA_DIR"]) if os.environ.get("MOBILITY_DATA_DIR") else None
 
 MINI_PAGE = """---
 jupytext:

@@ -41,3 +41,23 @@ def test_data_files_are_found_by_their_path(tmp_path, monkeypatch):
     assert deps.fingerprint("p = data_file('ch/a.csv')") == before
     (tmp_path / "data" / "ch" / "a.csv").write_text("changed\n")
     assert deps.fingerprint("p = data_file('ch/a.csv')") != before
+
+
+def test_a_page_depends_on_the_kit_files_it_names_not_the_whole_folder(tmp_path, monkeypatch):
+    """Adding an unrelated file to the data kit re-executes nothing; a page that reads no kit file (it imports
+    the library, whose paths module knows MOBILITY_DATA_DIR) does not depend on the kit at all."""
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    (kit / "schengen_membership_1995_2019.csv").write_text("alpha3,1995\nBEL,1\n")
+    monkeypatch.setenv("MOBILITY_DATA_DIR", str(kit))
+    plain = "from mobility.publish import results\nresults.record('review.x.y', 1)\n"
+    reader = plain + "f = 'schengen_membership_1995_2019.csv'\n"
+    assert "external" not in deps.dependencies(plain)
+    assert list(deps.dependencies(reader)["external"]) == ["schengen_membership_1995_2019.csv"]
+    before = (deps.fingerprint(plain), deps.fingerprint(reader))
+    (kit / "unrelated.csv").write_text("new file in the kit\n")
+    assert (deps.fingerprint(plain), deps.fingerprint(reader)) == before
+    (kit / "schengen_membership_1995_2019.csv").write_text("alpha3,1995\nBEL,0\n")
+    assert deps.fingerprint(reader) != before[1] and deps.fingerprint(plain) == before[0]
+    monkeypatch.delenv("MOBILITY_DATA_DIR")
+    assert deps.dependencies(reader)["external"] == "synthetic"

@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import KIT
 
 from mobility.core import manifest
 from mobility.publish import inventory
 
 ROOT = Path(__file__).resolve().parents[2]
-KIT = ROOT.parent / "shared" / "data" / "gravity"
 
 
 def test_manifest_is_current():
@@ -46,7 +46,7 @@ def test_malformed_fragment(tmp_path, monkeypatch):
         manifest.load_fragments(d)
 
 
-@pytest.mark.skipif(not KIT.is_dir(), reason="the gravity data kit (../shared/data/gravity) is not present")
+@pytest.mark.skipif(KIT is None or not KIT.is_dir(), reason="the gravity data kit is not present (make data)")
 def test_external_kit_verified_and_corruption_named(tmp_path, monkeypatch):
     external = [e for e in manifest.load() if e.external]
     if not external:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -26,6 +27,8 @@ def test_record_writes_sorted_canonical_json(outdir):
     results.record("demo.a.n", np.int64(3))
     results.record("demo.a.flag", np.bool_(True))
     results.record("demo.a.word", "holds")
+    assert not (outdir / "results" / "demo-page.json").exists()  # written once, when the page has run
+    results.flush()
     text = (outdir / "results" / "demo-page.json").read_text()
     assert text == (
         '{\n  "demo.a.flag": true,\n  "demo.a.n": 3,\n  "demo.a.word": "holds",\n  "demo.b.x": 0.30000000000000004\n}\n'
@@ -91,3 +94,29 @@ def test_figures_are_deterministic(tmp_path):
 def test_figure_rejects_unknown_size():
     with pytest.raises(ValueError, match="unknown"):
         display.figure("huge")
+
+
+def test_results_file_is_written_once_and_not_by_a_failed_page(tmp_path, outdir):
+    """A page's results file appears, complete, when its process ends (a kernel's too); a page with a failed or
+    interrupted cell leaves none, and the previous file of that page is removed when the page starts."""
+    code = (
+        "from mobility.publish import results; results.set_page('demo/once');"
+        "results.record('demo.once.a', 1); import os, sys;"
+        "p = os.path.join(os.environ['MOBILITY_OUTPUT_DIR'], 'results', 'demo-once.json');"
+        "sys.stdout.write(str(os.path.exists(p)))"
+    )
+    env = {"MOBILITY_OUTPUT_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env.update({k: v for k, v in os.environ.items() if k == "PYTHONPATH"})
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    assert out.stdout == "False"  # not while the page runs
+    assert (tmp_path / "results" / "demo-once.json").read_text() == '{\n  "demo.once.a": 1\n}\n'
+
+    stale = outdir / "results" / "demo-failed.json"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text('{"demo.failed.old": 1}\n')
+    results.set_page("demo/failed")
+    assert not stale.exists()
+    results.record("demo.failed.a", 1)
+    results._after_cell(type("Result", (), {"success": False})())  # what IPython reports for a failed cell
+    results._at_exit()
+    assert not stale.exists()

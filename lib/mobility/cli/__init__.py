@@ -13,6 +13,7 @@
     python -m mobility inventory             # appendix + README tables incl. measured runtimes
     python -m mobility sweeps {mnc,relocation,gravity} ...   # chunked parameter sweeps (mobility.run.sweeps)
     python -m mobility gravity {specs,estimate} ...          # the gravity specifications on your own panel
+    python -m mobility data fetch [--from DIR]               # the gravity data kit into data/external (make data)
 
 Bad input (unknown variant, unknown or mistyped parameter, malformed YAML) prints one ``error:`` line and exits
 with code 2, writing nothing. A notebook that fails while running exits with code 1.
@@ -28,7 +29,7 @@ from pathlib import Path
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2 (argparse's default prints usage too)
-        print(f"error: {message} (see `python -m mobility {self.prog.split()[-1]} --help`)", file=sys.stderr)
+        print(f"error: {message} (see `{self.prog} --help`)", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -203,9 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("--jobs", type=int, default=1)
     ps.set_defaults(func=_smoke)
 
+    from mobility.cli import data as data_cli
     from mobility.cli import gravity as gravity_cli
     from mobility.cli import sweeps as sweeps_cli
 
+    data_cli.add_parser(sub)  # python -m mobility data fetch ...
     gravity_cli.add_parser(sub)  # python -m mobility gravity ...
     sweeps_cli.add_parser(sub)  # python -m mobility sweeps ...
     return p

@@ -10,8 +10,9 @@ the notebooks whose inputs changed:
   ``mobility/relocation.py`` re-executes the relocation pages only);
 - **shipped data**: every file under ``data/`` whose path relative to ``data/`` (``"review/studies.csv"``) appears in
   the notebook or in one of those modules, plus ``data/targets/<chapter>.csv`` for a page in ``book/<chapter>/``;
-- **external data**: when a module in the closure reads ``MOBILITY_DATA_DIR``, the name, size and SHA-256 of every
-  file there (or the marker ``synthetic`` when it is unset: a change of data mode re-executes the page);
+- **external data**: the name, size and SHA-256 of each external file of ``data/manifest.yml`` whose name appears in
+  the notebook or in one of those modules (the files the page reads, not the whole ``MOBILITY_DATA_DIR`` folder),
+  or the marker ``synthetic`` when ``MOBILITY_DATA_DIR`` is unset (a change of data mode re-executes the page);
 - **variant outputs**: for each ``variants/<name>.yml`` whose name the notebook mentions in quotes, the bytes of
   that variant's results and figures under ``_build/variants/<name>/``.
 """
@@ -108,6 +109,40 @@ def module_closure(text: str) -> list[str]:
     return sorted(seen)
 
 
+def external_names() -> list[str]:
+    """The external data files (``$MOBILITY_DATA_DIR/...``) that ``data/manifest.yml`` describes, by name."""
+    from mobility.core import manifest
+
+    target = paths.data_dir() / "manifest.yml"
+    try:
+        stamp = target.stat().st_mtime_ns
+    except OSError:
+        return []
+    if _EXTERNAL_NAMES.get("stamp") != (target, stamp):
+        try:
+            names = [e.path.removeprefix(manifest.EXTERNAL) for e in manifest.load() if e.external]
+        except manifest.ManifestError:
+            names = []
+        _EXTERNAL_NAMES.update(stamp=(target, stamp), names=names)
+    return list(_EXTERNAL_NAMES["names"])
+
+
+_EXTERNAL_NAMES: dict = {}
+_DIGESTS: dict = {}
+
+
+def _file_digest(f: Path) -> str:
+    """``size:sha256`` of a (large) data file, remembered while its size and mtime stay the same."""
+    try:
+        st = f.stat()
+    except OSError:
+        return "missing"
+    key = (str(f), st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = f"{st.st_size}:{paths.sha256(f)}"
+    return _DIGESTS[key]
+
+
 def _digest_files(files: list[Path], root: Path) -> dict[str, str]:
     return {f.relative_to(root).as_posix(): paths.sha256(f) for f in sorted(files)}
 
@@ -138,13 +173,11 @@ def dependencies(text: str, source: Path | None = None) -> dict:
         "library": _digest_files(mod_files, _lib_dir().parent),
         "data": _digest_files(data_files, root),
     }
-    if any("external_data_dir" in t for t in texts[1:]):
+    used = [name for name in external_names() if name in joined]
+    if used:  # the kit files the notebook or its modules name, not the whole folder
         ext = os.environ.get("MOBILITY_DATA_DIR")
         if ext and Path(ext).is_dir():
-            d = Path(ext)
-            deps["external"] = {
-                f.name: f"{f.stat().st_size}:{paths.sha256(f)}" for f in sorted(d.iterdir()) if f.is_file()
-            }
+            deps["external"] = {name: _file_digest(Path(ext) / name) for name in used}
         else:
             deps["external"] = "synthetic"
     variants_dir = root / "variants"

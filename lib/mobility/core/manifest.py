@@ -11,7 +11,8 @@ external data folder: ``$MOBILITY_DATA_DIR/un_desa_ims2019_bilateral_long.csv.gz
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -41,6 +42,12 @@ class Entry:
     note: str
     sha256: str | None
     chapter: str
+    #: SHA-256 of the decompressed content of a ``.gz`` kit file (what a file rebuilt by ``make data`` is checked
+    #: against: gzip bytes depend on the compressor)
+    content_sha256: str | None = None
+    #: where ``make data`` gets the file: ``{repo, commit, path, blob, convert[, args]}`` or ``{convert, inputs}``
+    #: (:mod:`mobility.core.fetch`)
+    origin: dict | None = field(default=None, hash=False, compare=False)
 
     @property
     def external(self) -> bool:
@@ -53,9 +60,34 @@ class Entry:
         return paths.root() / self.path
 
 
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _check_origin(origin, where: str) -> dict:
+    """An ``origin`` mapping: a pinned file in a public repository, or a file made from other kit files."""
+    if not isinstance(origin, dict) or not isinstance(origin.get("convert"), str):
+        raise ManifestError(f"{where}: 'origin' must be a mapping with 'convert' (copy, gzip or a conversion)")
+    if "repo" in origin:
+        ok = (
+            isinstance(origin.get("repo"), str)
+            and origin["repo"].count("/") == 1
+            and all(isinstance(origin.get(k), str) and _HEX40.match(origin[k]) for k in ("commit", "blob"))
+            and isinstance(origin.get("path"), str)
+            and origin["path"].strip()
+        )
+        if not ok:
+            raise ManifestError(f"{where}: 'origin' needs repo (owner/name), commit and blob (40 hex digits) and path")
+    elif not (isinstance(origin.get("inputs"), list) and origin["inputs"]):
+        raise ManifestError(f"{where}: 'origin' needs either repo/commit/path/blob or inputs (other kit files)")
+    return origin
+
+
 def load_fragments(directory: Path | None = None) -> list[Entry]:
+    """Entries of every fragment. An entry with only ``path``, ``sha256``, ``content_sha256`` and ``origin``
+    completes the entry of the same path described in another fragment (``kit.yml`` adds where ``make data`` gets
+    the files the chapters describe); the two must give the same ``sha256``."""
     directory = Path(directory or paths.data_dir() / "manifest.d")
-    out, seen = [], {}
+    out, seen, completions = [], {}, []
     for frag in sorted(directory.glob("*.yml")):
         try:
             doc = yaml.safe_load(frag.read_text(encoding="utf-8")) or []
@@ -65,20 +97,30 @@ def load_fragments(directory: Path | None = None) -> list[Entry]:
         if not isinstance(doc, list):
             raise ManifestError(f"{frag}: must be a list of entries with path, source, licence, note")
         for i, item in enumerate(doc, start=1):
+            where = f"{frag}: entry {i}"
+            if (
+                isinstance(item, dict)
+                and "origin" in item
+                and "source" not in item
+                and isinstance(item.get("path"), str)
+            ):
+                completions.append((where, item))
+                continue
             if not isinstance(item, dict) or not all(
                 isinstance(item.get(k), str) and item[k].strip() for k in ("path", "source", "licence")
             ):
-                raise ManifestError(f"{frag}: entry {i} needs non-empty 'path', 'source' and 'licence'")
+                raise ManifestError(f"{where} needs non-empty 'path', 'source' and 'licence'")
             path = item["path"].strip()
             if path in seen:
-                raise ManifestError(f"{frag}: entry {i}: {path} already described in {seen[path]}")
+                raise ManifestError(f"{where}: {path} already described in {seen[path]}")
             seen[path] = frag.name
             ext = path.startswith(EXTERNAL)
             if not ext and not path.startswith("data/"):
-                raise ManifestError(f"{frag}: entry {i}: path {path!r} must start with 'data/' or '{EXTERNAL}'")
+                raise ManifestError(f"{where}: path {path!r} must start with 'data/' or '{EXTERNAL}'")
             sha = item.get("sha256")
             if ext and not (isinstance(sha, str) and len(sha) == 64):
-                raise ManifestError(f"{frag}: entry {i}: external file {path} needs its published sha256")
+                raise ManifestError(f"{where}: external file {path} needs its published sha256")
+            origin = _check_origin(item["origin"], where) if "origin" in item else None
             out.append(
                 Entry(
                     path,
@@ -87,8 +129,23 @@ def load_fragments(directory: Path | None = None) -> list[Entry]:
                     " ".join(str(item.get("note", "")).split()),
                     sha if ext else None,
                     frag.stem,
+                    item.get("content_sha256") if ext else None,
+                    origin,
                 )
             )
+    index = {e.path: n for n, e in enumerate(out)}
+    for where, item in completions:
+        path = item["path"].strip()
+        if path not in index:
+            raise ManifestError(f"{where}: {path} is described nowhere else: give it source, licence and note")
+        e = out[index[path]]
+        if item.get("sha256") not in (None, e.sha256):
+            raise ManifestError(f"{where}: sha256 of {path} differs from its description in {seen[path]}")
+        if e.origin is not None:
+            raise ManifestError(f"{where}: {path} already has an origin in {seen[path]}")
+        out[index[path]] = replace(
+            e, content_sha256=item.get("content_sha256"), origin=_check_origin(item["origin"], where)
+        )
     return out
 
 
@@ -114,6 +171,8 @@ def render(entries: list[Entry]) -> str:
             "source": e.source,
             "licence": e.licence,
             "note": e.note,
+            **({"content_sha256": e.content_sha256} if e.content_sha256 else {}),
+            **({"origin": e.origin} if e.origin else {}),
         }
         for e in entries
     ]
@@ -136,29 +195,43 @@ def load() -> list[Entry]:
     if not target.is_file():
         raise ManifestError(f"{target} is missing: run `python -m mobility manifest --update`")
     return [
-        Entry(d["path"], d["source"], d["licence"], d.get("note", ""), d.get("sha256"), d["chapter"])
+        Entry(
+            d["path"],
+            d["source"],
+            d["licence"],
+            d.get("note", ""),
+            d.get("sha256"),
+            d["chapter"],
+            d.get("content_sha256"),
+            d.get("origin"),
+        )
         for d in yaml.safe_load(target.read_text(encoding="utf-8"))
     ]
 
 
 def verify_external(names: list[str] | None = None) -> Path:
-    """Check the external files (all, or those named) against their published checksums; return the folder.
+    """Check the external files (all, or those named) against ``data/manifest.yml``; return the folder.
 
-    Raises ``FileNotFoundError``/``ManifestError`` naming the file and what to do.
+    A file passes with the kit's SHA-256, or, for a file ``make data`` rebuilt (a gzip or a conversion), with the
+    SHA-256 of its content (``content_sha256``). Raises ``FileNotFoundError``/``ManifestError`` naming the file and
+    what to do.
     """
+    from mobility.core import fetch
+
     d = paths.external_data_dir()
     if d is None:
-        raise FileNotFoundError("MOBILITY_DATA_DIR is not set: point it at the data kit (../shared/data/gravity)")
+        raise FileNotFoundError("MOBILITY_DATA_DIR is not set: run `make data` (or point it at a copy of the kit)")
     for e in load():
         name = e.path.removeprefix(EXTERNAL)
         if not e.external or (names is not None and name not in names):
             continue
         f = d / name
         if not f.is_file():
-            raise FileNotFoundError(f"{f} is missing from MOBILITY_DATA_DIR: restore the kit's file {name}")
-        if paths.sha256(f) != e.sha256:
+            raise FileNotFoundError(f"{f} is missing from MOBILITY_DATA_DIR: run `make data` to fetch {name}")
+        kit = fetch.KitFile(name, e.sha256, e.content_sha256 or e.sha256, e.origin or {})
+        if not fetch.verify(kit, f):
             raise ManifestError(
                 f"{f} is corrupt or a different version (SHA-256 differs from data/manifest.yml): "
-                f"restore the kit's original {name}"
+                f"delete it and run `make data` to fetch {name} again"
             )
     return d

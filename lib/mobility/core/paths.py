@@ -81,8 +81,8 @@ def external_data_dir() -> Path | None:
     path = Path(env).expanduser().resolve()
     if not path.is_dir():
         raise FileNotFoundError(
-            f"MOBILITY_DATA_DIR={env!r} is not a directory: point it at the gravity data kit "
-            "(e.g. ../shared/data/gravity) or unset it to use the embedded synthetic panel"
+            f"MOBILITY_DATA_DIR={env!r} is not a directory: run `make data` (it fills data/external) or point it "
+            "at a copy of the gravity data kit, or set MOBILITY_DATA_DIR= to use the embedded synthetic panel"
         )
     return path
 

@@ -19,6 +19,7 @@ runs that compute the same numbers give byte-identical files.
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import numbers
@@ -29,21 +30,57 @@ from pathlib import Path
 from mobility.core import paths
 from mobility.core.io import write_text_atomic
 
-__all__ = ["set_page", "record", "record_all", "dumps", "load_page", "load_all", "KEY_RE", "PAGE_RE"]
+__all__ = ["set_page", "record", "record_all", "flush", "dumps", "load_page", "load_all", "KEY_RE", "PAGE_RE"]
 
 KEY_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_\-]+)+$")
 PAGE_RE = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
 
-_state: dict = {"page": None, "values": {}}
+_state: dict = {"page": None, "values": {}, "failed": False, "hooked": False}
 
 
 def set_page(page: str) -> None:
-    """Start recording for ``page`` (e.g. ``"mnc/tables"``): later :func:`record` calls write
-    ``results/mnc-tables.json``. Calling it again starts the page's results afresh."""
+    """Start recording for ``page`` (e.g. ``"mnc/tables"``): :func:`record` collects its values, and
+    ``results/mnc-tables.json`` is written once, atomically, when the page has run: at the end of the process (the
+    notebook's kernel), or by :func:`flush`. A page whose cell failed or was interrupted writes nothing, and the
+    previous file of that page is removed here, so no stale or partial results survive a failed run. Calling it
+    again starts the page's results afresh."""
     if not isinstance(page, str) or not PAGE_RE.match(page):
         raise ValueError(f"page name {page!r} must be lower-case words separated by '/', e.g. 'mnc/tables'")
-    _state["page"] = page
-    _state["values"] = {}
+    _state.update(page=page, values={}, failed=False)
+    _page_file(page).unlink(missing_ok=True)
+    _hook()
+
+
+def _hook() -> None:
+    """Write at exit; inside IPython, remember whether any cell failed (then write nothing)."""
+    if _state["hooked"]:
+        return
+    _state["hooked"] = True
+    atexit.register(_at_exit)
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython is a pinned dependency
+        shell = None
+    if shell is not None:
+        shell.events.register("post_run_cell", _after_cell)
+
+
+def _after_cell(result) -> None:
+    if not result.success:
+        _state["failed"] = True
+
+
+def _at_exit() -> None:
+    if _state["page"] is not None and not _state["failed"]:
+        flush()
+
+
+def flush() -> None:
+    """Write the current page's results file now (atomically; sorted, canonical)."""
+    if _state["page"] is None:
+        raise RuntimeError("results.flush() needs a page: call results.set_page() and record something first")
     _write()
 
 
@@ -90,7 +127,6 @@ def record(key: str, value, *, display: bool = False, text: str | None = None):
     page = _current_page()
     value = _normalise(key, value)
     _state["values"][key] = value
-    _write()
     try:  # glue only inside a kernel that myst-nb can read; plain Python calls just record
         from myst_nb import glue
 
@@ -122,7 +158,9 @@ def _write() -> None:
 
 
 def load_page(page: str, directory: Path | None = None) -> dict:
-    """The recorded results of one page."""
+    """The recorded results of one page (this process's own page is written first)."""
+    if page == _state["page"] and directory in (None, paths.results_dir()):
+        flush()
     path = _page_file(page, directory)
     if not path.is_file():
         raise FileNotFoundError(f"no results for page {page!r} at {path}: build the book (`make book`) first")

@@ -138,7 +138,7 @@ def test_manifest_checksums_match_published_sums():
             assert published[name] == sha
 
 
-@pytest.mark.skipif(not KIT.is_dir(), reason="the data kit ../shared/data/gravity is absent")
+@pytest.mark.skipif(not KIT.is_dir(), reason="the data kit is absent (make data)")
 def test_real_kit_panel():
     p = data.build_real_panel(KIT)
     assert sorted(p.year.unique()) == list(data.REAL_WAVES)

@@ -68,7 +68,7 @@ def test_real_mode_drops_only_unavailable_regressors(sim):
         tables.run_spec(no_visa, "table2.col2")  # never silently Visa-free
 
 
-@pytest.mark.skipif(not KIT.is_dir(), reason="the data kit ../shared/data/gravity is absent")
+@pytest.mark.skipif(not KIT.is_dir(), reason="the data kit is absent (make data)")
 def test_real_table2_visa_free():
     panel = data.build_real_panel(KIT)
     fits = {c: tables.run_spec(panel, f"table2.{c}", drop_unavailable=True) for c in ("col1", "col3")}

@@ -1,9 +1,11 @@
 """The pair-year panel of the gravity chapter: real (the data kit) or synthetic (:mod:`.synthetic`).
 
-**Mode.** :func:`load_panel` builds the real panel when ``MOBILITY_DATA_DIR`` names a folder (the kit at
-``../shared/data/gravity``) and otherwise simulates the paper's model (:func:`.synthetic.simulate_panel`). The real
-kit's files are verified against the SHA-256 published with the kit (listed in ``data/manifest.d/gravity.yml``);
-a missing or altered file raises :class:`KitError` naming it and what to do. Kit files are never copied here.
+**Mode.** :func:`load_panel` builds the real panel when ``MOBILITY_DATA_DIR`` names a folder (the kit, e.g.
+``data/external`` filled by ``make data``) and otherwise simulates the paper's model
+(:func:`.synthetic.simulate_panel`). The real kit's files are verified against the SHA-256 published with the
+kit (listed in ``data/manifest.d/gravity.yml``; a file ``make data`` rebuilt passes with the same content,
+:func:`mobility.core.fetch.same_content`); a missing or altered file raises :class:`KitError` naming it and what
+to do. Kit files are never copied here.
 
 **Real panel** (one row per origin i, destination j != i, wave t in 1990, 1995, ..., 2015, 2019):
 
@@ -38,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mobility.core import paths
+from mobility.core import fetch, paths
 from mobility.core.errors import InputError
 
 from . import synthetic
@@ -162,16 +164,16 @@ def verify_kit(directory: Path, checksums: dict[str, str] | None = None, names=N
         f = directory / name
         if not f.is_file():
             raise KitError(
-                f"kit file {name} is missing from {directory}: restore the data kit "
-                "(../shared/data/gravity) or unset MOBILITY_DATA_DIR to use the synthetic panel"
+                f"kit file {name} is missing from {directory}: run `make data` (or point MOBILITY_DATA_DIR at a "
+                "copy of the kit), or set MOBILITY_DATA_DIR= to use the synthetic panel"
             )
         want = checksums.get(name)
         if want is None:
             raise KitError(f"kit file {name} has no published checksum in data/manifest.d/gravity.yml")
-        if paths.sha256(f) != want:
+        if paths.sha256(f) != want and not fetch.same_content(f, name):  # `make data` re-gzips: same content
             raise KitError(
                 f"kit file {f} is corrupt or a different version (its SHA-256 differs from the kit's "
-                f"published {want[:12]}...): restore the original file from the data kit"
+                f"published {want[:12]}...): delete it and run `make data` to fetch it again"
             )
     return directory
 

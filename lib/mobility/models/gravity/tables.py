@@ -71,7 +71,7 @@ PANEL_COLUMNS = {
     "visa_iv": "leave-one-out instrument of eq. (9)",
 }
 
-#: Regressors the real data kit cannot build, with the reason (see ``../shared/data/gravity/README.md``).
+#: Regressors the real data kit cannot build, with the reason (see the data kit's README).
 UNAVAILABLE_IN_KIT = {
     "visa": "the World Bank DTA chapter-8 visa coding is not in the kit",
     "visa_x_ns": "needs the visa coding",
