@@ -3,7 +3,7 @@
 Targets (issue 5): building the real panel from the kit <= 20 s; baseline three-way PPML (Table 2, column 3) on the
 full panel <= 5 s; peak memory <= 4 GB. Each step runs in a fresh process so that its peak RSS is its own.
 
-    MOBILITY_DATA_DIR=../shared/data/gravity .venv/bin/python benchmarks/bench_gravity.py
+    make data && MOBILITY_DATA_DIR=data/external .venv/bin/python benchmarks/bench_gravity.py
 """
 
 from __future__ import annotations
