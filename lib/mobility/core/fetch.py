@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mobility.core import paths
+from mobility.core import manifest, paths
 from mobility.core.errors import MobilityError
 from mobility.core.io import write_bytes_atomic
 
@@ -80,8 +80,6 @@ def default_target() -> Path:
 
 def kit_files(entries=None) -> list[KitFile]:
     """The external files of ``data/manifest.yml`` (those with an ``origin``), in manifest order."""
-    from . import manifest
-
     entries = manifest.load() if entries is None else entries
     out = []
     for e in entries:
@@ -98,26 +96,13 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def content_sha256(path: Path) -> str:
-    """SHA-256 of the file's content: of the decompressed bytes for ``.gz``, else of the bytes."""
-    h = hashlib.sha256()
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+content_sha256 = manifest.content_sha256
 
 
 def verify(f: KitFile, path: Path) -> bool:
     """The file at ``path`` is the kit's file: same bytes, or (a gzip or a conversion) the same content."""
-    if not path.is_file():
-        return False
-    if paths.sha256(path) == f.sha256:
-        return True
-    try:
-        return content_sha256(path) == f.content_sha256
-    except (OSError, EOFError, zlib.error):  # a truncated or corrupt gzip
-        return False
+    entry = manifest.Entry(manifest.EXTERNAL + f.name, "", "", "", f.sha256, "", f.content_sha256, f.origin)
+    return manifest.matches(entry, path)
 
 
 # ------------------------------------------------------------------------------------------------ download
