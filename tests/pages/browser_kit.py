@@ -32,7 +32,18 @@ WIDTHS = {"desktop": 1366, "phone": 390}
 
 #: ``{(page html, width or None): reason}``: a failure owned by a chapter whose fix has not landed yet, marked
 #: ``xfail(strict=True)`` so that it turns into a failure the moment the page is fixed. Keep it empty when you can.
-KNOWN_FAILURES: dict[tuple[str, int | None], str] = {}
+_MPL = (
+    "glues a matplotlib Figure (text/plain '<Figure size ...>' under Agg) and types pseudo-LaTeX; the {} "
+    "chapter's figure/math fix (issue 12 items 1-2) had not landed at 03:30 UTC"
+)
+KNOWN_FAILURES: dict[tuple[str, int | None], str] = {
+    ("book/review/argument.html", None): _MPL.format("review"),
+    ("book/review/evidence.html", None): _MPL.format("review"),
+    ("book/relocation/model.html", None): _MPL.format("relocation"),
+    ("book/relocation/results.html", None): _MPL.format("relocation"),
+    ("book/relocation/general.html", None): _MPL.format("relocation"),
+    ("book/gravity/data.html", None): _MPL.format("gravity"),
+}
 
 
 def toc_html() -> list[str]:

@@ -140,9 +140,17 @@ def test_scorecard_reads_at_a_glance(site, request):
     assert not bad, "\n".join(bad)
 
 
-def test_book_has_its_figures(site):
+def test_book_has_its_figures(site, request):
     """Every ``{glue:figure}`` of the pages reaches the HTML as an image (the count is printed for the record)."""
     import re
+
+    from pages.browser_kit import KNOWN_FAILURES
+
+    owed = sorted({rel for rel, _ in KNOWN_FAILURES})
+    if owed:  # strict: passes again (and must be cleared) the moment those pages show real images
+        request.applymarker(
+            pytest.mark.xfail(reason=f"figures still glued as matplotlib objects on {owed}", strict=True)
+        )
 
     from mobility.publish import toc
 
