@@ -109,7 +109,7 @@ def collect() -> list[Artifact]:
             found[m.group(1)] = (name.group(1) if name else m.group(1), paragraph, True)
         for m in _LABEL.finditer(text):
             after = text[m.end() :].lstrip().splitlines()
-            found.setdefault(m.group(1), (m.group(1), after[0].lstrip("# ").strip() if after else "", True))
+            found.setdefault(m.group(1), (m.group(1), after[0].lstrip("# ").strip() if after else "", False))
         sections: dict[str, str] = {}
         for m in _TABLE_SECTION.finditer(text):
             found.setdefault(m.group(1), (m.group(1), m.group(2), False))
@@ -232,7 +232,11 @@ def appendix_text(arts: list[Artifact], values: dict | None = None) -> str:
             lines += ["Inputs: " + "; ".join(f"`{k}` ({v[:12]})" for k, v in inputs) + ".", ""]
         rows = []
         for a in group:
-            name = f"{{numref}}`{a.label}`" if a.numbered else f"{{ref}}`{a.label}`"
+            # a glued figure is numbered ("Fig. 5.4"); any other label is linked by its own title ("Table 5")
+            title = re.sub(r"[`<>$]", "", _plain(a.caption_full or a.caption) or a.label)
+            short = re.match(r"(Table\s+[A-Z]?\d+)\b", title)
+            title = short.group(1) if short else title
+            name = f"{{numref}}`{a.label}`" if a.numbered else f"{{ref}}`{title} <{a.label}>`"
             variant = "—"
             if a.variant:
                 params = ", ".join(f"{k} = {v}" for k, v in sorted(a.parameters.items()))
