@@ -15,7 +15,22 @@ import subprocess
 import sys
 
 STEPS = {
-    "build real panel (kit, checksums verified)": """
+    "build real panel, second release (kit, checksums verified)": """
+from mobility.models.gravity import data
+from mobility.core import paths
+t0 = time.perf_counter(); p = data.build_panel_2020(paths.external_data_dir()); t = time.perf_counter() - t0
+extra = f"{len(p):,} rows"
+""",
+    "Table 2 col 3 PPML with Visa, second release (3 FE, Stata SEs + pair-clustered)": """
+from mobility.models.gravity import data, tables
+from mobility.core import paths
+p = data.build_panel_2020(paths.external_data_dir())
+t0 = time.perf_counter()
+f = tables.run_spec(p, "table2.col3", ssc="stata", alt_vcov=("cluster:pair",))
+t = time.perf_counter() - t0
+extra = f"{f.nobs:,} obs, Visa {f.coef['visa']:.3f}"
+""",
+    "build real panel, first release (kit, checksums verified)": """
 from mobility.models.gravity import data
 from mobility.core import paths
 t0 = time.perf_counter(); p = data.build_real_panel(paths.external_data_dir()); t = time.perf_counter() - t0

@@ -7,7 +7,18 @@ kit (listed in ``data/manifest.d/gravity.yml``; a file ``make data`` rebuilt pas
 :func:`mobility.core.fetch.same_content`); a missing or altered file raises :class:`KitError` naming it and what
 to do. Kit files are never copied here.
 
-**Real panel** (one row per origin i, destination j != i, wave t in 1990, 1995, ..., 2015, 2019):
+**Second release (the default in real mode, :func:`build_panel_2020`)**: the paper's own sources. ``stock`` is the
+UN DESA International Migrant Stock **2020** revision, bilateral, both sexes, 1990-2020 (kit file 13; origin ``XXX``
+dropped; a corridor the file does not list is a zero stock); ``rta`` is 1 when the pair has any World Bank Deep
+Trade Agreement in force, ``visa`` (``visa_any``) is 1 when one of them contains at least one visa-related provision
+(the paper's definition) and ``visa_le`` when such a provision is legally enforceable (kit file 17, built from the
+DTA 2.0 "Visa and Asylum" coding, 2024 vintage: 173 of 372 agreements coded as having one, where the paper's
+first-release coding marked 100 of 279). The estimation sample is the paper's Table A2 country list
+(``data/gravity/table_a2_countries.csv``, 178 countries); ``countries="all"`` keeps every country. Distance,
+colony, language, Schengen (the 2019 column serves 2020), GDP difference and North-South are built as below.
+
+**First release** (:func:`build_real_panel`, kept as a data-vintage robustness check; one row per origin i,
+destination j != i, wave t in 1990, 1995, ..., 2015, 2019):
 
 - ``stock``: UN DESA International Migrant Stock, **2019 revision** (the paper uses the 2020 revision; its last wave
   is 2019, not 2020). UN names are mapped to ISO3 with ``data/gravity/un_names_iso3.csv`` (every manual mapping is a
@@ -24,11 +35,13 @@ to do. Kit files are never copied here.
 - ``gdp_diff``: ``ln(1 + |GDPpc_j - GDPpc_i|)``, WDI GDP per capita in current US$ of the wave's year. The paper
   does not define "GDP difference (ln)"; its Table A1 moments (mean 8.971, min 0, max 11.765) fit the log of the
   absolute difference in dollar levels, not a difference of logs (whose mean would be about 1.5); the ``1 +``
-  keeps identical incomes defined (it changes nothing visible otherwise).
+  keeps identical incomes defined (it changes nothing visible otherwise). A signed difference of logs,
+  ``ln GDPpc_j - ln GDPpc_i``, could not be estimated at all: it is the sum of a destination-year and an origin-year
+  term, so it is perfectly collinear with those fixed effects.
 - ``north_south``: 1 if exactly one of i, j is "High income" in the WDI 2024 classification (the paper uses the
   World Bank income groups without giving a vintage: one classification for all years is our assumption).
-- ``visa`` and ``comrelig`` are **absent**: the kit has neither the World Bank chapter-8 visa coding nor a religion
-  index, so every specification with them runs "Visa-free" in real mode and says so.
+- ``visa`` is **absent** from the first release (it has no visa coding), and ``comrelig`` from both: the kit has no
+  religion index, so specifications with Religion run without it in real mode and say so.
 """
 
 from __future__ import annotations
@@ -67,6 +80,14 @@ __all__ = [
     "crosswalk",
     "VALIDATION_FILES",
     "read_un2020_destination_totals",
+    "WAVES_2020",
+    "KIT_FILES_2020",
+    "has_second_release",
+    "read_un2020_bilateral",
+    "read_dta_visa",
+    "read_visa_agreements",
+    "table_a2_countries",
+    "build_panel_2020",
 ]
 
 REAL_WAVES = (1990, 1995, 2000, 2005, 2010, 2015, 2019)
@@ -479,12 +500,148 @@ def build_real_panel(
     rta = rta_pairs(read_desta(f["desta"]), f["geo"], wto_only=wto_only, signature_fallback=signature_fallback)
     panel = panel.merge(rta.assign(rta=1.0), on=["origin", "destination", "year"], how="left")
     panel["rta"] = panel["rta"].fillna(0.0)
-    sch = read_schengen(f["schengen"])
-    m = sch.set_index(["iso3", "year"])["member"]
-    so = m.reindex(pd.MultiIndex.from_arrays([panel.origin, panel.year])).fillna(0.0).to_numpy()
-    sd = m.reindex(pd.MultiIndex.from_arrays([panel.destination, panel.year])).fillna(0.0).to_numpy()
+    return _finish_panel(panel, f, REAL_WAVES)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the kit's second release: UN IMS 2020 bilateral stocks, World Bank DTA RTA and Visa (the paper's own sources)
+
+#: The waves of the second release (the paper's: 1990-2020, 5-yearly).
+WAVES_2020 = (1990, 1995, 2000, 2005, 2010, 2015, 2020)
+
+#: Kit files of the second release read by :func:`build_panel_2020` (plus GeoDist, Schengen and WDI from the first).
+KIT_FILES_2020 = {
+    "stocks": "un_desa_ims2020_bilateral_long.csv.gz",
+    "visa": "wb_dta_pairyear_visa_1958_2023.csv.gz",
+    "agreements": "wb_dta_visa_asylum_by_agreement.csv",
+    "dist": KIT_FILES["dist"],
+    "schengen": KIT_FILES["schengen"],
+    "gdp": KIT_FILES["gdp"],
+    "income": KIT_FILES["income"],
+}
+
+#: UN IMS 2020 codes that the World Bank spells differently.
+UN2020_RECODE = {"CHA": "CHI"}
+
+
+def has_second_release(directory: Path) -> bool:
+    """Whether ``directory`` holds the second release's files (the default real panel then uses them)."""
+    return all((Path(directory) / KIT_FILES_2020[k]).is_file() for k in ("stocks", "visa", "agreements"))
+
+
+def read_un2020_bilateral(path: Path, waves=WAVES_2020) -> pd.DataFrame:
+    """UN IMS 2020 bilateral stocks (kit file 13) -> ``origin, destination, year, stock``.
+
+    Only ``sex == "Total"``; origin ``XXX`` (the UN's "Other") and self-pairs dropped; a negative or non-numeric
+    stock raises naming its row. Corridors the file does not list are filled with zero by :func:`build_panel_2020`.
+    """
+    path = Path(path)
+    df = _read_csv(path, ["from", "to", "sex", "t", "v"], keep_default_na=False, na_values=[""], dtype={"v": str})
+    year = _numeric(df, "t", path, allow_missing=False)
+    stock = _numeric(df, "v", path, allow_missing=False)
+    if (stock < 0).any():
+        i = int(np.flatnonzero((stock < 0).to_numpy())[0])
+        raise KitError(f"{path.name}: row {i + 2}, column 'v': negative stock {stock.iloc[i]}")
+    keep = ((df["sex"] == "Total") & (df["from"] != "XXX") & (df["from"] != df["to"]) & year.isin(waves)).to_numpy()
+    out = pd.DataFrame(
+        {
+            "origin": df["from"].replace(UN2020_RECODE).to_numpy()[keep],
+            "destination": df["to"].replace(UN2020_RECODE).to_numpy()[keep],
+            "year": year.to_numpy()[keep].astype(int),
+            "stock": stock.to_numpy()[keep],
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def read_dta_visa(path: Path) -> pd.DataFrame:
+    """World Bank DTA pair-year file (kit file 17) -> ``origin, destination, year, rta, visa, visa_le, uncoded``.
+
+    ``rta`` = 1 when at least one agreement is in force (``n_rta > 0``); ``visa`` = ``visa_any`` (1 if an agreement in
+    force contains at least one visa-related provision: the paper's definition); ``uncoded`` = 1 when the pair's
+    agreements in force include none the Visa and Asylum coding covers (``visa_any`` empty; counted as 0 and
+    reported on the data page).
+    """
+    path = Path(path)
+    df = _read_csv(path, ["iso_o", "iso_d", "year", "n_rta", "visa_any", "visa_le"])
+    n_rta = _numeric(df, "n_rta", path, allow_missing=False)
+    visa = _numeric(df, "visa_any", path)
+    visa_le = _numeric(df, "visa_le", path)
+    for col, v in (("visa_any", visa), ("visa_le", visa_le)):
+        bad = v.notna() & ~v.isin([0, 1])
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise KitError(f"{path.name}: row {i + 2}, column {col!r}: must be 0 or 1, got {v.iloc[i]}")
+    return pd.DataFrame(
+        {
+            "origin": df["iso_o"],
+            "destination": df["iso_d"],
+            "year": _numeric(df, "year", path, allow_missing=False).astype(int),
+            "rta": (n_rta > 0).astype(float),
+            "visa": visa.fillna(0.0),
+            "visa_le": visa_le.fillna(0.0),
+            "uncoded": visa.isna().astype(float),
+        }
+    )
+
+
+def read_visa_agreements(path: Path) -> pd.DataFrame:
+    """The Visa and Asylum coding by agreement (kit file 15): ``id_agree, agreement, entry_force, visa_any,
+    visa_le``."""
+    path = Path(path)
+    df = _read_csv(path, ["id_agree", "agreement", "entry_force", "visa_any", "visa_le"])
+    for c in ("id_agree", "entry_force", "visa_any"):
+        df[c] = _numeric(df, c, path, allow_missing=False)
+    df["visa_le"] = _numeric(df, "visa_le", path)
+    return df
+
+
+def table_a2_countries() -> list[str]:
+    """ISO3 codes of the paper's Table A2 (``data/gravity/table_a2_countries.csv``, 178 countries)."""
+    return sorted(pd.read_csv(paths.data_file("gravity/table_a2_countries.csv"), keep_default_na=False)["iso3"])
+
+
+def build_panel_2020(
+    directory: Path, *, countries: str = "paper", checksums: dict[str, str] | None = None, verify: bool = True
+) -> pd.DataFrame:
+    """The real panel from the kit's second release (the paper's sources).
+
+    One row per origin i, destination j != i and wave t in :data:`WAVES_2020`, for every pair of countries that
+    appear in the UN file as both origin and destination (``countries="all"``) or only those of the paper's Table A2
+    (``countries="paper"``, the default). ``stock`` is the UN IMS 2020 total (unlisted corridors are zero); ``rta``,
+    ``visa``, ``visa_le`` from the World Bank DTA pair-year file; ``ln_dist``, ``colony``, ``comlang``, ``schengen``,
+    ``gdp_diff``, ``north_south`` as in :func:`build_real_panel` (Schengen's 2019 column serves 2020).
+    """
+    if countries not in ("paper", "all"):
+        raise ValueError(f"countries must be 'paper' or 'all', got {countries!r}")
+    directory = Path(directory)
+    f = {k: directory / v for k, v in KIT_FILES_2020.items()}
+    if verify:
+        verify_kit(directory, checksums, names=KIT_FILES_2020.values())
+    st = read_un2020_bilateral(f["stocks"])
+    cs = sorted(set(st.origin) & set(st.destination))
+    if countries == "paper":
+        a2 = set(table_a2_countries())
+        cs = [c for c in cs if c in a2]
+    idx = pd.MultiIndex.from_product([WAVES_2020, cs, cs], names=["year", "origin", "destination"])
+    panel = pd.DataFrame(index=idx).reset_index()
+    panel = panel[panel.origin != panel.destination]
+    panel = panel.merge(st, on=["origin", "destination", "year"], how="left")
+    panel["stock"] = panel["stock"].fillna(0.0)
+    panel = panel.merge(read_geodist(f["dist"]), on=["origin", "destination"], how="left")
+    panel = panel.merge(read_dta_visa(f["visa"]), on=["origin", "destination", "year"], how="left")
+    for c in ("rta", "visa", "visa_le", "uncoded"):
+        panel[c] = panel[c].fillna(0.0)
+    return _finish_panel(panel, f, WAVES_2020)
+
+
+def _finish_panel(panel: pd.DataFrame, f: dict, waves) -> pd.DataFrame:
+    """Schengen, GDP difference, North-South and the fixed-effect identifiers (shared by both releases)."""
+    sch = read_schengen(f["schengen"], waves=waves).set_index(["iso3", "year"])["member"]
+    so = sch.reindex(pd.MultiIndex.from_arrays([panel.origin, panel.year])).fillna(0.0).to_numpy()
+    sd = sch.reindex(pd.MultiIndex.from_arrays([panel.destination, panel.year])).fillna(0.0).to_numpy()
     panel["schengen"] = so * sd
-    gdp = read_wdi_gdp(f["gdp"]).set_index(["iso3", "year"])["gdppc"]
+    gdp = read_wdi_gdp(f["gdp"], waves=waves).set_index(["iso3", "year"])["gdppc"]
     go = gdp.reindex(pd.MultiIndex.from_arrays([panel.origin, panel.year])).to_numpy()
     gd = gdp.reindex(pd.MultiIndex.from_arrays([panel.destination, panel.year])).to_numpy()
     panel["gdppc_o"], panel["gdppc_d"] = go, gd
@@ -494,23 +651,66 @@ def build_real_panel(
     panel["dest_north"], panel["orig_north"] = nd, no
     panel["north_south"] = np.where(np.isnan(no) | np.isnan(nd), np.nan, (no != nd).astype(float))
     panel["rta_x_ns"] = panel["rta"] * panel["north_south"]
+    if "visa" in panel.columns:
+        panel["visa_x_ns"] = panel["visa"] * panel["north_south"]
     panel = panel.sort_values(["year", "origin", "destination"]).reset_index(drop=True)
     o, d, y = panel.origin, panel.destination, panel.year.astype(str)
     panel["orig_year"], panel["dest_year"], panel["pair"] = o + "_" + y, d + "_" + y, o + "_" + d
     return panel
 
 
-def load_panel(*, quick: bool = False, params: synthetic.SimulationParams | None = None, **kwargs):
+def load_panel(
+    *,
+    quick: bool = False,
+    params: synthetic.SimulationParams | None = None,
+    release: str | None = None,
+    countries: str = "paper",
+    **kwargs,
+):
     """The chapter's panel: ``(panel, PanelInfo)``; real when ``MOBILITY_DATA_DIR`` is set, else synthetic.
 
-    ``quick`` is accepted for symmetry with the pages but changes nothing: the targets must not depend on it.
+    ``release`` picks the kit's release in real mode: ``"2020"`` (the second release: UN IMS 2020, World Bank DTA RTA
+    and Visa; the default whenever its files are present) or ``"2019"`` (the first release: UN IMS 2019, DESTA, no
+    Visa; kept as a data-vintage robustness check). ``countries`` (second release only): ``"paper"`` (the 178
+    countries of the paper's Table A2, the default) or ``"all"``. ``quick`` changes nothing: the targets must not
+    depend on it.
     """
     del quick
     directory = paths.external_data_dir()
     if directory is not None:
+        if release is None:
+            release = "2020" if has_second_release(directory) else "2019"
+        if release == "2020":
+            panel = build_panel_2020(directory, countries=countries)
+            return panel, PanelInfo("real", f"data kit (second release) at {directory}", WAVES_2020)
+        if release != "2019":
+            raise ValueError(f"release must be '2020' or '2019', got {release!r}")
         panel = build_real_panel(directory, **kwargs)
-        return panel, PanelInfo("real", f"data kit at {directory}", REAL_WAVES)
+        return panel, PanelInfo("real", f"data kit (first release) at {directory}", REAL_WAVES)
     p = params or synthetic.SimulationParams()
     return synthetic.simulate_panel(p), PanelInfo(
         "synthetic", f"structural simulation (seed {p.seed})", tuple(p.waves), p.truth()
     )
+
+
+def visa_pairs_by_year(directory: Path, *, countries: list[str] | None = None) -> pd.DataFrame:
+    """Unordered country pairs with an agreement in force, and with one containing a visa provision (any, and
+    legally enforceable), by year (kit file 17): ``year, rta, visa, visa_le``; ``countries`` restricts both members."""
+    v = read_dta_visa(Path(directory) / KIT_FILES_2020["visa"])
+    v = v[v.origin < v.destination]  # the file lists both directions
+    if countries is not None:
+        keep = set(countries)
+        v = v[v.origin.isin(keep) & v.destination.isin(keep)]
+    out = v.groupby("year")[["rta", "visa", "visa_le"]].sum().astype(int).reset_index()
+    return out
+
+
+def second_release_facts(directory: Path) -> dict:
+    """Counts for the data page: coded agreements, agreements with a visa provision (any, enforceable)."""
+    a = read_visa_agreements(Path(directory) / KIT_FILES_2020["agreements"])
+    return {
+        "n_agreements": int(len(a)),
+        "n_visa_any": int(a["visa_any"].sum()),
+        "n_visa_le": int((a["visa_le"] == 1).sum()),
+        "n_visa_le_missing": int(a["visa_le"].isna().sum()),
+    }

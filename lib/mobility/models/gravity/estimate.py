@@ -18,6 +18,14 @@ Everything goes through pyfixest 0.60.0, wrapped so that the known traps of that
   shown on the identification page) finds that robust intervals under-cover with either count, and less so with
   the fixed effects counted; it is also fixest's and pyfixest's default (the paper does not say which correction
   it used). ``Estimate.extra["se_slopes_only"]`` keeps the alternative.
+- **Stata's convention, on request** (``ssc="stata"``): the factor of Stata's ``ppml`` and ``ppmlhdfe`` (whose final
+  step calls reghdfe's solver in its "asymptotic" mode): robust ``N / (N - 1)`` times the HC0 sandwich; clustered
+  ``G / (G - 1)`` times the CR0 sandwich, with no ``(N - 1)/(N - K)`` term and no count of absorbed fixed effects
+  (for multi-way clustering ``G`` is the smallest cluster count). The scorecard compares the paper's standard errors
+  with this convention, as pre-registered in ``data/targets/gravity.csv``.
+- **Nothing to estimate.** Before calling pyfixest, :func:`ppml` checks that observations remain once missing values,
+  all-zero fixed-effect groups and singletons are set aside, and that the outcome has a positive value; otherwise it
+  raises :class:`EstimationError` (pyfixest 0.60.0 aborts the whole process with a Rust panic in that case).
 
 The estimating equation is eq. (7) of Levelu, Mayda & Orefice (2023):
 ``Mig_ijt = exp(b1 Visa_ijt + b2 RTA_ijt + delta_it + mu_jt + theta_ij + X_ijt) * eps_ijt``.
@@ -36,6 +44,8 @@ from mobility.core.errors import ComputationError
 
 __all__ = [
     "SSC",
+    "SSC_CHOICES",
+    "EstimationError",
     "ConvergenceError",
     "Estimate",
     "ppml",
@@ -81,7 +91,14 @@ _deterministic_fixed_effect_order()
 #: The small-sample correction used throughout the chapter (see the module docstring).
 SSC = {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"}
 
+#: The ``ssc=`` choices of :func:`ppml`: the chapter's (fixed effects counted) or Stata ppml/ppmlhdfe's.
+SSC_CHOICES = ("chapter", "stata")
+
 _FE_COLUMNS = {"orig_year", "dest_year", "pair", "origin", "destination", "year"}
+
+
+class EstimationError(ComputationError):
+    """Nothing is left to estimate (no observations, an all-zero outcome, only singleton fixed-effect groups)."""
 
 
 class ConvergenceError(ComputationError):
@@ -184,6 +201,7 @@ def ppml(
     maxiter: int = 100,
     fixef_tol: float = 1e-8,
     alt_vcov: tuple = (),
+    ssc: str = "chapter",
 ) -> Estimate:
     """PPML with high-dimensional fixed effects (eq. 7/8 of the paper), via ``pyfixest.fepois``.
 
@@ -192,7 +210,9 @@ def ppml(
     ``KeyError`` listing absent columns, and ``ValueError`` for a negative dependent variable or bad options.
     ``alt_vcov`` names further variance choices (e.g. ``("cluster:pair",)``) whose standard errors are computed on
     the same fit and stored in ``extra["se_alt"]``; ``extra["se_slopes_only"]`` holds the robust SEs with only the
-    slopes counted in ``K``, for comparison with the chapter's choice.
+    slopes counted in ``K``, for comparison with the chapter's choice. ``ssc`` is ``"chapter"`` (the default, see the
+    module docstring) or ``"stata"`` (Stata ppml/ppmlhdfe: ``N/(N-1)`` robust, ``G/(G-1)`` clustered). Raises
+    :class:`EstimationError` when nothing is left to estimate.
     """
     import pyfixest as pf
 
@@ -204,6 +224,8 @@ def ppml(
         raise ValueError(f"maxiter must be >= 1, got {maxiter}")
     if not 0 < tol < 1:
         raise ValueError(f"tol must be in (0, 1), got {tol}")
+    if ssc not in SSC_CHOICES:
+        raise ValueError(f"ssc must be one of {SSC_CHOICES}, got {ssc!r}")
     used = [depvar, *regressors, *fe]
     for v in (vcov, *alt_vcov):
         used += [c for c in _cluster_vars(v) if c not in used]
@@ -215,6 +237,7 @@ def ppml(
         raise ValueError(f"the dependent variable {depvar!r} must be non-negative for PPML")
     frame = frame.dropna()
     frame, n_zero_groups = _prune_zero_groups(frame, depvar, fe)
+    _check_estimable(frame, depvar, regressors, fe, n_input)
     fml = f"{depvar} ~ {' + '.join(regressors)}" + (f" | {' + '.join(fe)}" if fe else "")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -222,7 +245,7 @@ def ppml(
             fml,
             data=frame,
             vcov=_vcov_arg(vcov),
-            ssc=pf.ssc(**SSC),
+            ssc=pf.ssc(**SSC) if ssc == "chapter" else pf.ssc(k_adj=False, G_adj=False),
             separation_check=["fe", "ir"],
             iwls_tol=tol,
             iwls_maxiter=maxiter,
@@ -240,14 +263,17 @@ def ppml(
     n_sep = n_zero_groups + int(getattr(fit, "n_separation_na", 0) or 0)
     nobs = int(fit._N)
     coef = {k: float(v) for k, v in fit.coef().items()}
-    se = {k: float(v) for k, v in fit.se().items()}
+    se = _ses(fit, vcov, ssc)
     k = len(coef)
     k_fe = int(np.sum(fit._k_fe)) - (len(fe) - 1) if fe else 0
     slopes_only = np.sqrt(max(nobs - k - k_fe, 1) / (nobs - k))
     extra: dict[str, Any] = {
-        "collinear": list(getattr(fit, "_collin_vars", []) or []),
+        "collinear": [c for c in regressors if c not in coef],
         "k_fe": k_fe,
-        "se_slopes_only": {n: v * float(slopes_only) for n, v in se.items()} if vcov == "hetero" else None,
+        "ssc": ssc,
+        "se_slopes_only": (
+            {n: v * float(slopes_only) for n, v in se.items()} if vcov == "hetero" and ssc == "chapter" else None
+        ),
     }
     if alt_vcov:
         extra["se_alt"] = {}
@@ -255,7 +281,7 @@ def ppml(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 fit.vcov(_vcov_arg(v))
-            extra["se_alt"][_vcov_name(v)] = {n: float(x) for n, x in fit.se().items()}
+            extra["se_alt"][_vcov_name(v)] = _ses(fit, v, ssc)
     return Estimate(
         estimator="ppml",
         depvar=depvar,
@@ -272,6 +298,55 @@ def ppml(
         pseudo_r2=float(fit._pseudo_r2),
         extra=extra,
     )
+
+
+def _ses(fit, vcov, ssc: str) -> dict:
+    """The standard errors of ``fit`` under its current variance choice ``vcov``, in convention ``ssc``."""
+    se = {k: float(v) for k, v in fit.se().items()}
+    if ssc == "chapter":
+        return se
+    if vcov == "hetero":
+        factor = fit._N / (fit._N - 1)
+    else:
+        g = int(min(np.atleast_1d(fit._G)))
+        factor = g / (g - 1) if g > 1 else 1.0
+    return {k: v * float(np.sqrt(factor)) for k, v in se.items()}
+
+
+def _check_estimable(frame: pd.DataFrame, depvar: str, regressors, fe, n_input: int) -> None:
+    """Raise :class:`EstimationError` when pyfixest would have nothing to estimate (it aborts the process then)."""
+    if frame.empty:
+        raise EstimationError(
+            f"nothing left to estimate: of {n_input:,} rows, none has every used column present "
+            f"and a positive {depvar!r} in each fixed-effect group"
+        )
+    if not (frame[depvar].to_numpy() > 0).any():
+        raise EstimationError(f"nothing left to estimate: {depvar!r} is zero in every remaining row")
+    n = _non_singleton_count(frame, fe)
+    if n <= len(regressors):
+        raise EstimationError(
+            f"nothing left to estimate: after setting aside singleton fixed-effect groups, {n} observation(s) remain "
+            f"for {len(regressors)} regressor(s) (the fixed effects {list(fe)} absorb everything: too few origins, "
+            "destinations or years?)"
+        )
+
+
+def _non_singleton_count(frame: pd.DataFrame, fe) -> int:
+    """Observations left after iteratively removing those alone in a fixed-effect group (counted, not dropped)."""
+    keep = np.ones(len(frame), bool)
+    changed = bool(fe)
+    while changed:
+        changed = False
+        for f in fe:
+            idx = np.flatnonzero(keep)
+            if idx.size == 0:
+                return 0
+            codes = pd.factorize(frame[f].to_numpy()[idx])[0]
+            alone = np.bincount(codes)[codes] == 1
+            if alone.any():
+                keep[idx[alone]] = False
+                changed = True
+    return int(keep.sum())
 
 
 def _prune_zero_groups(frame: pd.DataFrame, depvar: str, fe: tuple[str, ...]) -> tuple[pd.DataFrame, int]:
@@ -318,6 +393,7 @@ def iv2sls(
     instrument: str,
     fe: list[str],
     cluster: tuple[str, ...] = ("orig_year", "dest_year"),
+    ssc: str = "chapter",
 ) -> tuple[Estimate, Estimate]:
     """Linear 2SLS with fixed effects (Table 12); returns ``(first_stage, second_stage)``.
 
@@ -325,6 +401,7 @@ def iv2sls(
     first stage is estimated explicitly with the same two-way clustering, and its F statistic (the squared
     cluster-robust t of the single excluded instrument, i.e. the Kleibergen–Paap-type Wald F for one instrument)
     is stored as ``extra["first_stage_f"]``: pyfixest's own IV F uses only the first cluster variable.
+    ``ssc="stata"`` uses the factor ``G/(G-1)`` alone (``G`` the smallest cluster count) instead of the chapter's.
     """
     import pyfixest as pf
 
@@ -334,19 +411,19 @@ def iv2sls(
     fe_part = " + ".join(fe)
     ex = " + ".join(exog)
     vc = {"CRV1": "+".join(cluster)}
+    if ssc not in SSC_CHOICES:
+        raise ValueError(f"ssc must be one of {SSC_CHOICES}, got {ssc!r}")
+    factor = pf.ssc(**SSC) if ssc == "chapter" else pf.ssc(k_adj=False, G_adj=True, G_df="min")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fs = pf.feols(
-            f"{endog} ~ {instrument}" + (f" + {ex}" if ex else "") + f" | {fe_part}",
-            data=frame,
-            vcov=vc,
-            ssc=pf.ssc(**SSC),
+            f"{endog} ~ {instrument}" + (f" + {ex}" if ex else "") + f" | {fe_part}", data=frame, vcov=vc, ssc=factor
         )
         ss = pf.feols(
             f"{depvar} ~ " + (ex if ex else "1") + f" | {fe_part} | {endog} ~ {instrument}",
             data=frame,
             vcov=vc,
-            ssc=pf.ssc(**SSC),
+            ssc=factor,
         )
     f_stat = float((fs.coef()[instrument] / fs.se()[instrument]) ** 2)
 

@@ -152,3 +152,27 @@ def table_a1(panel: pd.DataFrame) -> pd.DataFrame:
             "paper N": pn,
         }
     return pd.DataFrame(rows).T
+
+
+def visa_pairs_from_panel(panel: pd.DataFrame) -> pd.DataFrame:
+    """Unordered pairs with ``rta``/``visa`` (and ``visa_le`` if present) equal to 1, by wave of ``panel``:
+    ``year, rta, visa[, visa_le]`` (the synthetic counterpart of :func:`~.data.visa_pairs_by_year`)."""
+    cols = [c for c in ("rta", "visa", "visa_le") if c in panel.columns]
+    p = panel[panel["origin"] < panel["destination"]]
+    return p.groupby("year")[cols].sum().astype(int).reset_index()
+
+
+def visa_pairs_figure(counts: pd.DataFrame, ax) -> None:
+    """Draw the number of pairs with an agreement in force and with a visa provision (any, legally enforceable)
+    over time on ``ax`` (``counts`` from :func:`~.data.visa_pairs_by_year` or :func:`visa_pairs_from_panel`)."""
+    names = {
+        "rta": "Any trade agreement in force",
+        "visa": "…with a visa provision",
+        "visa_le": "…with a legally enforceable visa provision",
+    }
+    for col, line in (("rta", "-"), ("visa", "--"), ("visa_le", ":")):
+        if col in counts.columns:
+            ax.plot(counts["year"], counts[col], line, label=names[col])
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Country pairs (unordered)")
+    ax.legend(loc="upper left")

@@ -6,9 +6,10 @@ restriction. :func:`run_spec` estimates it on a panel built by :mod:`mobility.mo
 user's panel with
 the documented columns, see :data:`PANEL_COLUMNS`).
 
-Regressors that the real data kit cannot build (``visa`` and its variants, ``comrelig``) are dropped from a
-specification only when asked (``drop_unavailable=True``, real mode); the result says which were dropped, so a
-"Visa-free" column is never mistaken for the paper's.
+Regressors that a panel cannot hold (``comrelig`` in any release of the kit; ``visa`` and its variants in the
+kit's first release) are dropped from a specification only when asked (``drop_unavailable=True``); the result says
+which were dropped, so a "Religion-free" or "Visa-free" column is never mistaken for the paper's.
+:func:`custom_spec` builds a specification from any outcome, regressors and fixed effects (the CLI's ``--formula``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from . import estimate as est
 __all__ = [
     "Spec",
     "SPECS",
+    "custom_spec",
+    "parse_formula",
+    "DERIVED_FE",
     "PANEL_COLUMNS",
     "UNAVAILABLE_IN_KIT",
     "run_spec",
@@ -71,13 +75,16 @@ PANEL_COLUMNS = {
     "visa_iv": "leave-one-out instrument of eq. (9)",
 }
 
-#: Regressors the real data kit cannot build, with the reason (see the data kit's README).
+#: Regressors the real data kit cannot build (in some release), with the reason (see the data kit's README).
 UNAVAILABLE_IN_KIT = {
-    "visa": "the World Bank DTA chapter-8 visa coding is not in the kit",
+    "visa": "the kit's first release has no visa coding (the second release has it)",
     "visa_x_ns": "needs the visa coding",
-    "visa_x_right": "needs the visa coding and the Manifesto vote shares",
+    "visa_x_right": "needs the Manifesto right-wing vote shares",
     "comrelig": "common religion (CEPII Gravity comrelig) is not in the kit",
 }
+
+#: Fixed-effect identifiers built from ``origin``, ``destination`` and ``year`` (eq. 7's delta_it, mu_jt, theta_ij).
+DERIVED_FE = ("orig_year", "dest_year", "pair")
 
 LABELS = {
     "visa": "Visa",
@@ -88,9 +95,11 @@ LABELS = {
     "comlang": "Language",
     "comrelig": "Religion",
     "gdp_diff": "GDP difference (ln)",
-    "visa_x_ns": "Visa x North-South",
-    "rta_x_ns": "RTA x North-South",
-    "visa_x_right": "Visa x Right wing vote",
+    "visa_x_ns": "Visa × North–South",
+    "rta_x_ns": "RTA × North–South",
+    "visa_x_right": "Visa × Right-wing vote",
+    "visa_le": "Visa (legally enforceable)",
+    "visa_iv": "Visa IV (leave-one-out)",
     "visa_ds": "Dispute Settlement",
     "visa_fm": "Freedom of Movement",
     "visa_res": "Residency or Citizenship",
@@ -172,23 +181,61 @@ def _build_specs() -> dict[str, Spec]:
 SPECS: dict[str, Spec] = _build_specs()
 
 
+def custom_spec(depvar: str, regressors, fe) -> Spec:
+    """A PPML specification of the user's: any outcome, regressors and fixed-effect columns."""
+    regressors, fe = tuple(regressors), tuple(fe)
+    if not depvar or not regressors:
+        raise ValueError("a specification needs an outcome and at least one regressor")
+    for what, names in (("regressor", regressors), ("fixed effect", fe)):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"{what} {dup} listed twice")
+    return Spec("custom", "ppml", depvar, regressors, fe)
+
+
+def parse_formula(formula: str) -> Spec:
+    """``"stock ~ visa + rta | orig_year + dest_year + pair"`` -> :func:`custom_spec` (fixed effects optional)."""
+    import re
+
+    lhs, sep, rhs = formula.partition("~")
+    if not sep:
+        raise ValueError(f"formula {formula!r} has no '~' (write 'outcome ~ x1 + x2 | fe1 + fe2')")
+    regs, _, fes = rhs.partition("|")
+    name = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+    terms = {
+        "outcome": [lhs.strip()],
+        "regressor": [t.strip() for t in regs.split("+")],
+        "fixed effect": [t.strip() for t in fes.split("+")] if fes.strip() else [],
+    }
+    for what, names in terms.items():
+        bad = [t for t in names if not name.match(t)]
+        if bad:
+            raise ValueError(f"formula {formula!r}: {what} {bad[0]!r} is not a column name (letters, digits, _)")
+    return custom_spec(lhs.strip(), terms["regressor"], terms["fixed effect"])
+
+
 def spec_names() -> list[str]:
     return sorted(SPECS)
 
 
-def add_fixed_effect_ids(panel: pd.DataFrame) -> pd.DataFrame:
-    """Add ``orig_year``, ``dest_year`` and ``pair`` identifiers from ``origin``, ``destination``, ``year``."""
+def add_fixed_effect_ids(panel: pd.DataFrame, *, only_missing: bool = False) -> pd.DataFrame:
+    """Add ``orig_year``, ``dest_year`` and ``pair`` identifiers from ``origin``, ``destination``, ``year`` (with
+    ``only_missing``, keep those the panel already has)."""
     out = panel.copy()
     o, d, y = out["origin"].astype(str), out["destination"].astype(str), out["year"].astype(str)
-    out["orig_year"] = o + "_" + y
-    out["dest_year"] = d + "_" + y
-    out["pair"] = o + "_" + d
+    built = {"orig_year": o + "_" + y, "dest_year": d + "_" + y, "pair": o + "_" + d}
+    for k, v in built.items():
+        if not (only_missing and k in out.columns):
+            out[k] = v
     return out
 
 
 def validate_panel(panel: pd.DataFrame, spec: Spec, *, source: str = "panel") -> None:
     """Check that ``panel`` holds the columns ``spec`` needs, with numeric types; raise listing every problem."""
-    need = ["origin", "destination", "year", spec.depvar, *spec.regressors]
+    need = [spec.depvar, *spec.regressors]
+    need += [f for f in spec.fe if f not in DERIVED_FE]
+    if any(f in DERIVED_FE and f not in panel.columns for f in spec.fe) or spec.estimator == "2sls":
+        need = ["origin", "destination", "year", *need]
     if spec.sample:
         need.append(spec.sample)
     if spec.estimator == "2sls":
@@ -200,9 +247,8 @@ def validate_panel(panel: pd.DataFrame, spec: Spec, *, source: str = "panel") ->
     }  # built by run_spec when absent
     need = [c if c in panel.columns else derivable.get(c, c) for c in need]
     missing = [c for c in dict.fromkeys(need) if c not in panel.columns]
-    mistyped = [
-        c for c in dict.fromkeys(need[2:]) if c in panel.columns and not pd.api.types.is_numeric_dtype(panel[c])
-    ]
+    numeric = [spec.depvar, *spec.regressors] + ([spec.sample] if spec.sample else [])
+    mistyped = [c for c in dict.fromkeys(numeric) if c in panel.columns and not pd.api.types.is_numeric_dtype(panel[c])]
     problems = []
     if missing:
         problems.append(f"missing columns {missing}")
@@ -218,8 +264,10 @@ def validate_panel(panel: pd.DataFrame, spec: Spec, *, source: str = "panel") ->
 
 def _prepare(panel: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     df = panel
-    if not {"orig_year", "dest_year", "pair"} <= set(df.columns):
-        df = add_fixed_effect_ids(df)
+    if any(f in DERIVED_FE and f not in df.columns for f in spec.fe) or (
+        spec.estimator == "2sls" and not set(DERIVED_FE) <= set(df.columns)
+    ):
+        df = add_fixed_effect_ids(df, only_missing=True)
     if spec.depvar == "row_stock" and "row_stock" not in df.columns:
         total = df.groupby("dest_year")["stock"].transform("sum")
         df = df.assign(row_stock=total - df["stock"])
@@ -232,19 +280,34 @@ def _prepare(panel: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     return df
 
 
-def run_spec(panel: pd.DataFrame, name: str, *, drop_unavailable: bool = False, vcov="hetero"):
-    """Estimate the specification ``name`` (e.g. ``"table2.col3"``) on ``panel``.
+def run_spec(
+    panel: pd.DataFrame,
+    name,
+    *,
+    drop_unavailable: bool = False,
+    vcov="hetero",
+    ssc: str = "chapter",
+    alt_vcov: tuple = (),
+):
+    """Estimate the specification ``name`` (e.g. ``"table2.col3"``, or a :class:`Spec`) on ``panel``.
 
     Returns an :class:`~mobility.models.gravity.estimate.Estimate` (for 2SLS, the second stage, with the first stage in
     ``extra["first_stage"]``); ``extra["dropped_unavailable"]`` lists regressors removed because the panel cannot
-    hold them (only with ``drop_unavailable=True``).
+    hold them (only with ``drop_unavailable=True``: the paper's regressors the kit lacks, see
+    :data:`UNAVAILABLE_IN_KIT`, or, for a custom specification, any regressor the panel lacks). ``ssc`` and
+    ``alt_vcov`` are passed to :func:`~mobility.gravity.estimate.ppml`.
     """
-    if name not in SPECS:
+    if isinstance(name, Spec):
+        spec = name
+    elif name in SPECS:
+        spec = SPECS[name]
+    else:
         raise ValueError(f"spec must be one of {spec_names()}, got {name!r}")
-    spec = SPECS[name]
+    name = spec.name
     dropped = []
     if drop_unavailable:
-        keep = tuple(r for r in spec.regressors if r in panel.columns or r not in UNAVAILABLE_IN_KIT)
+        droppable = (lambda r: True) if spec.table == "custom" else (lambda r: r in UNAVAILABLE_IN_KIT)
+        keep = tuple(r for r in spec.regressors if r in panel.columns or not droppable(r))
         dropped = [r for r in spec.regressors if r not in keep]
         if spec.estimator == "2sls" and "visa" in dropped:
             raise ValueError(f"{name}: the 2SLS instruments the visa dummy, which this panel lacks")
@@ -254,11 +317,11 @@ def run_spec(panel: pd.DataFrame, name: str, *, drop_unavailable: bool = False, 
     validate_panel(panel, spec)
     df = _prepare(panel, spec)
     if spec.estimator == "ppml":
-        fit = est.ppml(df, spec.depvar, spec.regressors, spec.fe, vcov=vcov)
+        fit = est.ppml(df, spec.depvar, spec.regressors, spec.fe, vcov=vcov, ssc=ssc, alt_vcov=alt_vcov)
         fit.extra["dropped_unavailable"] = dropped
         return fit
     exog = [r for r in spec.regressors if r != "visa"]
-    first, second = est.iv2sls(df, spec.depvar, exog, "visa", "visa_iv", list(spec.fe))
+    first, second = est.iv2sls(df, spec.depvar, exog, "visa", "visa_iv", list(spec.fe), ssc=ssc)
     second.extra["first_stage"] = first
     second.extra["dropped_unavailable"] = dropped
     return second
@@ -276,22 +339,26 @@ def to_frame(fits: dict, stars: bool = True) -> pd.DataFrame:
     """A paper-style table: one row per regressor (coefficient, then SE in parentheses), plus N and pseudo R2."""
     from scipy.stats import norm
 
-    regs = list(dict.fromkeys(r for f in fits.values() for r in f.coef))
+    regs = list(dict.fromkeys(r for f in fits.values() for r in (*f.regressors, *f.coef) if r != "Intercept"))
     rows = {}
     for r in regs:
         cells, ses = [], []
         for f in fits.values():
-            if r in f.coef:
+            if r in f.extra.get("collinear", ()):
+                cells.append("collinear (dropped)")
+                ses.append("")
+            elif r in f.coef:
                 p = 2 * (1 - norm.cdf(abs(f.coef[r] / f.se[r])))
                 mark = ("***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else "") if stars else ""
                 cells.append(f"{f.coef[r]:.3f}{mark}")
                 ses.append(f"({f.se[r]:.3f})")
             else:
-                cells.append("")
+                cells.append("—")
                 ses.append("")
         rows[LABELS.get(r, r)] = cells
         rows[LABELS.get(r, r) + " (s.e.)"] = ses
     rows["Observations"] = [f"{f.nobs:,}" for f in fits.values()]
+    rows["Pseudo R²"] = [f"{f.pseudo_r2:.3f}" if f.pseudo_r2 is not None else "—" for f in fits.values()]
     rows["Dropped (separation)"] = [f"{f.n_separation:,}" for f in fits.values()]
     rows["Pair FE"] = ["Yes" if "pair" in f.fe else "No" for f in fits.values()]
     return pd.DataFrame(rows, index=[f"({k})" for k in range(1, len(fits) + 1)]).T
@@ -314,14 +381,23 @@ def fit_values(fits: dict, prefix: str) -> dict:
 
 def target_label(key: str) -> str:
     """A human label for a gravity results key ``gravity.<table>.<col>.<regressor>.coef|se`` (or ``.nobs``,
-    ``.pseudo_r2``): e.g. ``"col3: Visa (SE)"``."""
+    ``.pseudo_r2``; Table 11: ``gravity.table11.<horizon>.coef|se|nobs|switchers``): e.g. ``"col3: Visa (SE)"``."""
     parts = key.split(".")
     if len(parts) < 4:
         return key
+    if len(parts) == 4:
+        what = {
+            "coef": "Visa",
+            "se": "Visa (SE)",
+            "nobs": "Observations",
+            "switchers": "Switchers",
+            "pseudo_r2": "Pseudo R2",
+            "f": "First-stage F",
+        }.get(parts[3], parts[3])
+        horizon = parts[2].replace("tp", "t+").replace("tm", "t-")
+        return f"{horizon}: {what}"
     what = ".".join(parts[3:])
     name = LABELS.get(parts[3], parts[3]) + (" (SE)" if what.endswith(".se") else "")
-    if what in ("nobs", "pseudo_r2"):
-        name = {"nobs": "Observations", "pseudo_r2": "Pseudo R2"}[what]
     return f"{parts[2]}: {name}"
 
 
@@ -360,3 +436,109 @@ def sim_truth(params) -> dict:
     )
     t.update(params.truth())
     return t
+
+
+def effect_pct(beta: float) -> float:
+    """The percentage change in the stock implied by a PPML coefficient: ``100 (exp(beta) - 1)``."""
+    return 100.0 * float(np.expm1(beta))
+
+
+def visa_headline(fits: dict, paper: dict, statuses: dict | None = None) -> pd.DataFrame:
+    """Table 2's Visa row, the paper's beside ours, as coefficients and as percentage effects.
+
+    ``fits`` maps ``col1..col3`` to estimates; ``paper`` maps results keys (``gravity.table2.col1.visa.coef``,
+    ``...se``) to the published numbers; ``statuses`` (optional) maps ``<col>`` to the scorecard status of our
+    coefficient.
+    """
+    rows = []
+    for k, (col, f) in enumerate(sorted(fits.items()), start=1):
+        alt = (f.extra.get("se_alt") or {}).get("cluster:pair", {})
+        pb, ps = paper[f"gravity.table2.{col}.visa.coef"], paper[f"gravity.table2.{col}.visa.se"]
+        rows.append(
+            {
+                "Column": f"({k})",
+                "Fixed effects": "country-year" + (" + pair" if "pair" in f.fe else ""),
+                "Paper: Visa": f"{pb:.3f} ({ps:.3f})",
+                "Paper: effect": f"{effect_pct(pb):+.1f}%",
+                "Ours: Visa": f"{f.coef['visa']:.3f} ({f.se['visa']:.3f})",
+                "Ours: effect": f"{effect_pct(f.coef['visa']):+.1f}%",
+                "Ours: pair-clustered s.e.": f"({alt['visa']:.3f})" if "visa" in alt else "—",
+                **({"Status": statuses.get(col, "—")} if statuses is not None else {}),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def se_side_by_side(fits: dict, regressors=None) -> pd.DataFrame:
+    """Robust (Stata's convention), robust (the chapter's: fixed effects counted) and pair-clustered standard errors
+    of each column's coefficients, with the clustered-to-robust ratio."""
+    rows = []
+    for k, (_, f) in enumerate(sorted(fits.items()), start=1):
+        alt = f.extra.get("se_alt") or {}
+        for r in regressors or f.coef:
+            if r not in f.coef:
+                continue
+            robust = f.se[r]
+            pair = alt.get("cluster:pair", {}).get(r)
+            rows.append(
+                {
+                    "Column": f"({k})",
+                    "Regressor": LABELS.get(r, r),
+                    "Coefficient": f"{f.coef[r]:.3f}",
+                    "Robust s.e.": f"{robust:.3f}",
+                    "Pair-clustered s.e.": f"{pair:.3f}" if pair is not None else "—",
+                    "Ratio": f"{pair / robust:.2f}" if pair is not None else "—",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def fits_frame(fits: dict) -> pd.DataFrame:
+    """:func:`to_frame` with the row labels as a first column (no index), for display."""
+    out = to_frame(fits)
+    out.insert(0, "", out.index)
+    return out.reset_index(drop=True)
+
+
+def _cell(f, r: str) -> str:
+    return f"{f.coef[r]:.3f} ({f.se[r]:.3f})" if r in f.coef else "—"
+
+
+def robustness_frame(fits: dict) -> pd.DataFrame:
+    """One row per variant of Table 2 column 3 (name -> estimate): Visa, RTA, Schengen (s.e.), N, pseudo R²."""
+    rows = []
+    for name, f in fits.items():
+        rows.append(
+            {
+                "Variant": name,
+                "Visa": _cell(f, "visa"),
+                "RTA": _cell(f, "rta"),
+                "Schengen": _cell(f, "schengen"),
+                "GDP difference (ln)": _cell(f, "gdp_diff"),
+                "Observations": f"{f.nobs:,}",
+                "Pseudo R²": f"{f.pseudo_r2:.3f}" if f.pseudo_r2 is not None else "—",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def did_frame(effects: pd.DataFrame, paper: dict) -> pd.DataFrame:
+    """Table 11 beside the paper: one row per horizon (``t-2 ... t+4``) of :func:`~.did.dcdh`'s output, with the
+    paper's estimate, s.e., observations and switchers where it prints them (``paper`` maps results keys
+    ``gravity.table11.<h>.coef|se|nobs|switchers`` to numbers; ``<h>`` is ``t0``, ``tp1``, ...)."""
+    rows = []
+    for h, r in effects.iterrows():
+        k = h.replace("+", "p").replace("-", "m")
+        pub = {w: paper.get(f"gravity.table11.{k}.{w}") for w in ("coef", "se", "nobs", "switchers")}
+        rows.append(
+            {
+                "Horizon": h,
+                "Ours": f"{r['estimate']:.3f} ({r['se']:.3f})",
+                "Paper": f"{pub['coef']:.3f} ({pub['se']:.3f})" if pub["coef"] is not None else "—",
+                "Observations (ours)": f"{int(r['n']):,}",
+                "Observations (paper)": f"{int(pub['nobs']):,}" if pub["nobs"] is not None else "—",
+                "Switchers (ours)": f"{int(r['switchers']):,}",
+                "Switchers (paper)": f"{int(pub['switchers']):,}" if pub["switchers"] is not None else "—",
+            }
+        )
+    return pd.DataFrame(rows)
