@@ -176,3 +176,43 @@ def visa_pairs_figure(counts: pd.DataFrame, ax) -> None:
     ax.set_xlabel("Year")
     ax.set_ylabel("Country pairs (unordered)")
     ax.legend(loc="upper left")
+
+
+#: Table A1's row labels, as the paper prints them.
+A1_LABELS = {
+    "stock_mill": "Migration stock (millions)",
+    "visa": "Visa",
+    "ln_dist": "Distance (ln)",
+    "gdp_diff": "GDP per capita difference (ln)",
+    "colony": "Colony",
+    "comrelig": "Religion",
+    "comlang": "Language",
+    "rta": "RTA",
+    "schengen": "Schengen",
+}
+
+
+def table_a1_display(a1: pd.DataFrame) -> pd.DataFrame:
+    """:func:`table_a1` for a page: human labels, numbers as text (3 decimals, counts with thousands separators,
+    "—" where the kit has no such variable), the paper's columns marked as such."""
+
+    def num(v, fmt):
+        return "—" if pd.isna(v) else format(v, fmt)
+
+    rows = []
+    for var, r in a1.iterrows():
+        missing = r["N"] == 0
+        rows.append(
+            {
+                "Variable": A1_LABELS.get(str(var), str(var)),
+                "Mean": "—" if missing else num(r["mean"], ".3f"),
+                "S.d.": "—" if missing else num(r["sd"], ".3f"),
+                "Min": "—" if missing else num(r["min"], ".3f"),
+                "Max": "—" if missing else num(r["max"], ".3f"),
+                "N": "—" if missing else f"{int(r['N']):,}",
+                "Paper: mean": num(r["paper mean"], ".3f"),
+                "Paper: s.d.": num(r["paper sd"], ".3f"),
+                "Paper: N": f"{int(r['paper N']):,}",
+            }
+        )
+    return pd.DataFrame(rows)
