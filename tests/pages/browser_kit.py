@@ -42,7 +42,6 @@ KNOWN_FAILURES: dict[tuple[str, int | None], str] = {
     ("book/relocation/model.html", None): _MPL.format("relocation"),
     ("book/relocation/results.html", None): _MPL.format("relocation"),
     ("book/relocation/general.html", None): _MPL.format("relocation"),
-    ("book/gravity/data.html", None): _MPL.format("gravity"),
 }
 
 
