@@ -39,6 +39,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -101,7 +102,7 @@ class Points:
         out = object.__new__(cls)
         out.base, out.n = plist[0], len(plist)
         out.matrix = np.array([[getattr(p, f) for f in FIELDS] for p in plist], dtype=float)
-        out._cache = dict(enumerate(plist))
+        out.__dict__["_cache"] = dict(enumerate(plist))
         return out
 
     @classmethod
@@ -148,6 +149,9 @@ class _Par:
     def __init__(self, pts: Points):
         for j, f in enumerate(FIELDS):
             setattr(self, f, pts.matrix[:, j])
+
+    def __getattr__(self, name: str) -> np.ndarray:  # the columns are set dynamically (tells the type checker)
+        raise AttributeError(f"no parameter column {name!r}")
 
 
 # --------------------------------------------------------------------------------------------- layout
@@ -246,13 +250,13 @@ def _equations(lay: _Layout, p: _Par, X: np.ndarray, anchor, lquota, jac: bool):
     for m in lay.active:
         (ls if m[0] == "h" else lu)[m[1], m[2]] = unk(_wage_name(*m))
     lM = [unk("M1"), unk("M2")]
-    lchi = [unk("chi1"), unk("chi2")] if lay.mnc else None
+    lchi: Any = [unk("chi1"), unk("chi2")] if lay.mnc else None
     lg = np.log
     zero = np.zeros(n)
     ltau = {(0, 0): zero, (1, 1): zero, (0, 1): lg(p.tau12), (1, 0): lg(p.tau21)}
     lt = {(0, 0): zero, (1, 1): zero, (0, 1): lg(p.t12), (1, 0): lg(p.t21)}
-    xi = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.xi12, (1, 0): p.xi21}
-    zeta = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.zeta12, (1, 0): p.zeta21}
+    xi: dict[Any, Any] = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.xi12, (1, 0): p.xi21}
+    zeta: dict[Any, Any] = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.zeta12, (1, 0): p.zeta21}
     sig, kap, rho, al, g, G = p.sigma, p.kappa, p.rho, p.alpha, p.gamma, p.Gamma
     lkfac = lg(kap / (kap - sig + 1.0))
     # cutoffs, eq. (37)
@@ -264,7 +268,9 @@ def _equations(lay: _Layout, p: _Par, X: np.ndarray, anchor, lquota, jac: bool):
     hs = {(i, i) for i in (0, 1)} | {(m[1], m[2]) for m in lay.active if m[0] == "h"}
     lsk = {(i, i) for i in (0, 1)} | {(m[1], m[2]) for m in lay.active if m[0] == "l"}
     classes = [(0, 0), (1, 1)] + ([(1, 0), (0, 1)] if lay.mnc else [])
-    lwbar, Hterms, Lterms = {}, {}, {}
+    lwbar: dict[Any, Any] = {}
+    Hterms: dict[Any, Any] = {}
+    Lterms: dict[Any, Any] = {}
     for j, i in classes:
         lwx, lwz = lg(xi[j, 0] + xi[j, 1]), lg(zeta[j, 0] + zeta[j, 1])
         lph = {kk: ls[i, kk] + ltau[i, kk] for kk in (0, 1) if (i, kk) in hs}
@@ -287,8 +293,8 @@ def _equations(lay: _Layout, p: _Par, X: np.ndarray, anchor, lquota, jac: bool):
         for kk in lpl:  # eq. (10), exponent -Gamma
             Lterms.setdefault((i, kk), []).append(lcl + lzw[kk] + (lub - lpl[kk]) * G)
     r = []
-    for terms, kk, total in ((Hterms, 0, p.H1), (Hterms, 1, p.H2), (Lterms, 0, p.L1), (Lterms, 1, p.L2)):
-        r.append(_lse(terms.get((0, kk), []) + terms.get((1, kk), [])) - lg(total))  # eqs. (40)-(43)
+    for demand, kk, total in ((Hterms, 0, p.H1), (Hterms, 1, p.H2), (Lterms, 0, p.L1), (Lterms, 1, p.L2)):
+        r.append(_lse(demand.get((0, kk), []) + demand.get((1, kk), [])) - lg(total))  # eqs. (40)-(43)
     lavg = lkfac / (sig - 1.0)
     lcf = {}
     if lay.mnc:
@@ -297,7 +303,7 @@ def _equations(lay: _Layout, p: _Par, X: np.ndarray, anchor, lquota, jac: bool):
     lP = []
     for i in (0, 1):  # eq. (4)
         j = 1 - i
-        terms = [lM[i] + (lwbar[i, i] - lcut[i] - lavg) * (1.0 - sig)]
+        terms: list[Any] = [lM[i] + (lwbar[i, i] - lcut[i] - lavg) * (1.0 - sig)]
         if lay.mnc:
             terms.append(lM[j] + lchi[j] + (lwbar[j, i] - lcf[j, i] - lavg) * (1.0 - sig))
         lP.append(_lse(terms) * (1.0 / (1.0 - sig)) + lg(sig / (sig - 1.0)))
@@ -412,14 +418,14 @@ class Batch:
     points: Points
     regime: str
     anchor: float | None
-    names: tuple
-    x: np.ndarray
+    names: Any
+    x: Any
     residual_norm: np.ndarray
     evaluations: np.ndarray
     converged: np.ndarray
     errors: dict = field(default_factory=dict)
     fallback: list = field(default_factory=list)
-    layout: object = None
+    layout: Any = None
     runs: list | None = None  # [(first index, Batch)] when the path crosses points with different unknowns
 
     def __len__(self):
@@ -750,10 +756,10 @@ class _Econ:
         M = [cols["M1"], cols["M2"]]
         chi = [cols["chi1"], cols["chi2"]] if lay.mnc else [zero, zero]
         self.s, self.u, self.M, self.chi, self.mnc, self.p = s, u, M, chi, lay.mnc, p
-        tau = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.tau12, (1, 0): p.tau21}
-        t = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.t12, (1, 0): p.t21}
-        xi = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.xi12, (1, 0): p.xi21}
-        zeta = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.zeta12, (1, 0): p.zeta21}
+        tau: dict[Any, Any] = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.tau12, (1, 0): p.tau21}
+        t: dict[Any, Any] = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.t12, (1, 0): p.t21}
+        xi: dict[Any, Any] = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.xi12, (1, 0): p.xi21}
+        zeta: dict[Any, Any] = {(0, 0): 1.0, (1, 1): 1.0, (0, 1): p.zeta12, (1, 0): p.zeta21}
         self.tau, self.t = tau, t
         sig, kap, rho, al, g, G = p.sigma, p.kappa, p.rho, p.alpha, p.gamma, p.Gamma
         kfac = kap / (kap - sig + 1.0)
@@ -792,7 +798,8 @@ class _Econ:
                 self.cut_f[j, i] = (
                     self.cut[i] * (self.wbar[j, i] / self.wbar[i, i]) * (p.fI / p.f) ** (1.0 / (sig - 1.0))
                 )
-        self.P, self.R = [None, None], [None, None]
+        self.P: list[Any] = [None, None]
+        self.R: list[Any] = [None, None]
         markup = sig / (sig - 1.0)
         self.avg = (kap / (kap - sig + 1.0)) ** (1.0 / (sig - 1.0))
         for i in (0, 1):
