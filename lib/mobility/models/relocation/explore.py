@@ -14,7 +14,9 @@ import math
 
 import numpy as np
 
-from .model import Params, entry, phi_partition, phi_sustain, productivity_entry, welfare_south
+from .params import Params
+from .static import entry, phi_partition, phi_sustain
+from .welfare import productivity_entry, welfare_south
 
 __all__ = ["point", "grid"]
 
