@@ -142,13 +142,6 @@ PAGES = sorted((ROOT / "book").rglob("*.md")) + sorted((ROOT / "variants" / "not
 STILL_DEFINE_FUNCTIONS = {
     "book/gravity/extensions.md",
     "book/gravity/identification.md",
-<<<<<<< HEAD
-    "book/relocation/general.md",
-    "book/relocation/results.md",
-=======
-    "book/mnc/figures.md",
-    "book/mnc/tables.md",
->>>>>>> 2490a81 (relocation: package split by job (params, static, welfare, claims, transition, figures), Params.replace, figures from the library as images, verdicts computed from the page's parameters, Result 5(b) sign-pattern map, validated helpers, typeset math, replication notes page)
     "book/review/evidence.md",
 }
 STILL_IMPORT_CORE = {"book/gravity/data.md"}
