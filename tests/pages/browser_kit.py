@@ -39,9 +39,6 @@ _MPL = (
 KNOWN_FAILURES: dict[tuple[str, int | None], str] = {
     ("book/review/argument.html", None): _MPL.format("review"),
     ("book/review/evidence.html", None): _MPL.format("review"),
-    ("book/relocation/model.html", None): _MPL.format("relocation"),
-    ("book/relocation/results.html", None): _MPL.format("relocation"),
-    ("book/relocation/general.html", None): _MPL.format("relocation"),
 }
 
 
