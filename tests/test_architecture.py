@@ -142,7 +142,6 @@ PAGES = sorted((ROOT / "book").rglob("*.md")) + sorted((ROOT / "variants" / "not
 STILL_DEFINE_FUNCTIONS = {
     "book/gravity/extensions.md",
     "book/gravity/identification.md",
-    "book/review/evidence.md",
 }
 STILL_IMPORT_CORE = {"book/gravity/data.md"}
 

@@ -17,7 +17,7 @@ from mobility.core import paths
 from mobility.publish import results, scorecard
 
 BOOK = paths.root() / "book"
-PAGES = ["argument", "evidence", "conclusions"]
+PAGES = ["argument", "evidence", "trade", "conclusions"]
 GLUE_TEXT_RE = re.compile(r"\{glue:text\}`([^`:]+)(?::[^`]*)?`")
 GLUE_FIG_RE = re.compile(r"```\{glue:figure\}\s+(\S+)")
 
@@ -66,6 +66,8 @@ def test_every_glued_number_is_recorded(executed):
         missing = [k for k in GLUE_TEXT_RE.findall(text) if k not in recorded]
         assert not missing, f"book/review/{page}.md glues keys its code never records: {missing}"
         for fig in GLUE_FIG_RE.findall(text):
+            if fig.startswith("tbl-"):  # a glued table, not a figure file
+                continue
             assert (executed / "figures" / f"{fig.removeprefix('fig-')}.png").is_file(), fig
     for t in scorecard.load_targets():
         if t.chapter == "review" and not t.status:
@@ -82,7 +84,7 @@ def test_table_page_explains_the_difference():
     """Each Table 1-2 target points at an anchor on the evidence page, and the text there says why the
     catalogue's number differs (the targets' notes say the same)."""
     text = (BOOK / "review" / "evidence.md").read_text(encoding="utf-8")
-    targets = [t for t in scorecard.load_targets() if t.chapter == "review"]
+    targets = [t for t in scorecard.load_targets() if t.chapter == "review" and not t.key.startswith("review.trade.")]
     for t in targets:
         doc, _, anchor = t.where.partition("#")
         assert doc == "book/review/evidence" and scorecard.anchor_defined("review/evidence", anchor), t.where
@@ -91,3 +93,30 @@ def test_table_page_explains_the_difference():
         assert "catalogue" in section and ("cannot" in section or "not reproducible" in section.lower()), anchor
         if t.status:
             assert "review" in t.note and ("catalogue" in t.note or "names" in t.note), t.key
+
+
+def test_trade_page_states_its_mode_and_preregistration(executed):
+    """The trade page says whether it ran on the kit, cites the commit that fixed its targets before the
+    estimates, and records every compared target; its figure and tables are real images/tables, never text."""
+    import subprocess
+
+    text = (BOOK / "review" / "trade.md").read_text(encoding="utf-8")
+    recorded = results.load_page("review/trade", executed / "results")
+    assert recorded["review.trade.mode"] in ("real", "simulated")
+    assert recorded["review.trade.mode_sentence"].startswith(
+        "Everything below" if recorded["review.trade.mode"] == "real" else "The data kit is not available"
+    )
+    cited = re.search(r"commit `([0-9a-f]{7,40})`", text)
+    assert cited, "the trade page must cite the commit that pre-registered its targets"
+    log = subprocess.run(
+        ["git", "-C", str(paths.root()), "show", "--name-only", "--format=%H", cited.group(1)],
+        capture_output=True,
+        text=True,
+    )
+    if log.returncode == 0:  # a checkout with history: the cited commit touched only the targets
+        assert log.stdout.split()[1:] == ["data/targets/review.csv"], log.stdout
+    for t in scorecard.load_targets():
+        if t.key.startswith("review.trade."):
+            assert t.key in recorded and scorecard.anchor_defined("review/trade", t.where.partition("#")[2])
+    nb = (executed / "trade.ipynb").read_text(encoding="utf-8")
+    assert "<Figure size" not in nb

@@ -164,7 +164,7 @@ def test_table_cells_count_the_named_studies(studies):
 # --------------------------------------------------------------------------- Tables 1-2 against the targets
 def test_transcribed_tables_match_the_targets(tables):
     """Every published number in data/targets/review.csv is the transcription in summary_tables.csv."""
-    targets = [t for t in scorecard.load_targets() if t.chapter == "review"]
+    targets = [t for t in scorecard.load_targets() if t.chapter == "review" and not t.key.startswith("review.trade.")]
     assert len(targets) == 36
     tab = tables.set_index(["table", "direction", "flow"])
     for t in targets:
@@ -179,6 +179,22 @@ def test_transcribed_tables_match_the_targets(tables):
         for stat in review.STATISTICS:
             if not pd.isna(row[stat]):
                 assert f"review.{table}.{direction}_{flow}.{stat}" in covered
+
+
+def test_design_comparison_targets_quote_table1_averages(tables):
+    """The trade page's targets (review.trade.<design>.<cell>) compare our estimates with Table 1's averages, with
+    the pre-registered tolerance (max - min)/4 of the printed cell."""
+    tab = tables.set_index(["table", "direction", "flow"])
+    targets = [t for t in scorecard.load_targets() if t.key.startswith("review.trade.")]
+    assert len(targets) == 8
+    for t in targets:
+        _, _, design, cell = t.key.split(".")
+        direction, flow = cell.split("_")
+        row = tab.loc[("table1", direction, flow)]
+        assert design in ("ppml_cross_section", "ols_cross_section")
+        assert t.published == pytest.approx(row["average"], abs=1e-12), t.key
+        assert t.tolerance == pytest.approx(round((row["max"] - row["min"]) / 4 + 1e-9, 2), abs=1e-12), t.key
+        assert t.where == "book/review/trade#tbl-review-trade" and "not a reproduction" in t.note
 
 
 def test_tables_as_printed(tables):

@@ -14,6 +14,10 @@ migration–internationalization nexus, its Tables 1–2, and summaries of both.
   errors (so it reports that pooling is impossible and gives the equal-weight mean and median instead).
 - :func:`table_comparison` sets a printed table beside the catalogue's cells; :func:`load_stated_numbers` reads
   the numbers the review states in its prose (counts of studies, summary elasticities).
+- For the pages: :func:`table_values` (the numbers recorded for Tables 1-2), :func:`stated_value`, and the display
+  forms :func:`comparison_for_display`, :func:`counts_for_display`, :func:`catalogue_for_display`.
+- :mod:`mobility.models.review.trade`: the review's question on data (the migration-trade elasticity estimated on
+  the data kit; import it as ``from mobility.models.review import trade``).
 - Figures: :func:`plot_factors` (the review's Figure 3, :data:`FIGURE3`), :func:`plot_studies_by_year` and
   :func:`plot_forest` (the firm-level estimates of section 3.4).
 
@@ -53,7 +57,17 @@ from mobility.models.review.figures import (
     year_groups,
 )
 from mobility.models.review.pooling import Pooled, StatedPool, firm_estimates, pool, pool_stated
-from mobility.models.review.summary import counts, table_cells, table_comparison
+from mobility.models.review.summary import (
+    COUNT_ROWS,
+    catalogue_for_display,
+    comparison_for_display,
+    counts,
+    counts_for_display,
+    stated_value,
+    table_cells,
+    table_comparison,
+    table_values,
+)
 
 __all__ = [
     "FLOWS",
@@ -92,4 +106,10 @@ __all__ = [
     "plot_studies_by_year",
     "plot_forest",
     "load_stated_numbers",
+    "COUNT_ROWS",
+    "stated_value",
+    "table_values",
+    "comparison_for_display",
+    "counts_for_display",
+    "catalogue_for_display",
 ]

@@ -111,3 +111,86 @@ def table_comparison(studies: list[Study], tables: pd.DataFrame, table: str) -> 
     out = pd.DataFrame({name: series.reindex(columns) for name, series in rows.items()}).T
     out.columns = columns
     return out
+
+
+# --------------------------------------------------------------------------------------------------- for the pages
+#: Rows of :func:`table_comparison` that hold counts (shown as integers; the others are elasticities).
+COUNT_ROWS = (
+    "Number of studies",
+    "Catalogue: studies the review names",
+    "Difference (catalogue − printed)",
+    "Catalogue: of which with a stated elasticity",
+)
+
+
+def stated_value(stated: pd.DataFrame, quantity: str) -> int | float:
+    """A number the review states (:func:`load_stated_numbers`), as an int when it is whole."""
+    value = float(stated.loc[quantity, "value"])
+    return int(value) if value.is_integer() else value
+
+
+def table_values(studies: list[Study], tables: pd.DataFrame, table: str) -> dict:
+    """The numbers the evidence page records for Table 1 or 2, ``{results key: value}``: per cell, the
+    catalogue's count of named studies and of those with an elasticity (``review.<table>.<cell>.*``, the
+    scorecard's "ours"), the printed number of studies, average and median (``review.printed_<table>.<cell>.*``),
+    and the catalogue's elasticity statistics where it states any (never, at these levels)."""
+    cells = table_cells(studies, table).set_index(["direction", "flow"])
+    printed = tables[tables["table"] == table].set_index(["direction", "flow"])
+    out: dict = {}
+    for (direction, flow), row in cells.iterrows():
+        cell = f"{direction}_{flow}"
+        out[f"review.{table}.{cell}.number_of_studies"] = int(row["number_of_studies"])
+        out[f"review.{table}.{cell}.with_elasticity"] = int(row["with_elasticity"])
+        out[f"review.printed_{table}.{cell}.number_of_studies"] = int(
+            printed.loc[(direction, flow), "number_of_studies"]
+        )
+        for stat in ("average", "median"):
+            value = printed.loc[(direction, flow), stat]
+            if pd.notna(value):
+                out[f"review.printed_{table}.{cell}.{stat}"] = float(value)
+        if pd.notna(row["average"]):
+            for stat in ("average", "max", "min", "median"):
+                out[f"review.{table}.{cell}.{stat}"] = float(row[stat])
+    return out
+
+
+def comparison_for_display(frame: pd.DataFrame, count_rows=COUNT_ROWS) -> pd.DataFrame:
+    """:func:`table_comparison` as the book shows it: a first column naming the row, one column per cell
+    ("Immigration, exports"), elasticities with two decimals, counts as integers, "—" where empty."""
+    out = {"": list(frame.index)}
+    for direction, flow in frame.columns:
+        values = []
+        for name in frame.index:
+            v = frame.loc[name, (direction, flow)]
+            values.append("—" if pd.isna(v) else (f"{v:,.0f}" if name in count_rows else f"{v:.2f}"))
+        out[f"{direction.capitalize()}, {flow}"] = values
+    return pd.DataFrame(out)
+
+
+def counts_for_display(studies: list[Study]) -> pd.DataFrame:
+    """The evidence studies counted by level, outcome, method and decade, as the book shows it: columns
+    "grouping", "value", "evidence studies" (a study with several outcomes or methods counts under each)."""
+    rows = []
+    for by in ("level", "outcome", "method", "decade"):
+        series = counts(studies, by)
+        for value, n in series.items():
+            rows.append(
+                {
+                    "grouping": by,
+                    "value": f"{value}s" if by == "decade" else str(value),
+                    "evidence studies": f"{int(n):,}",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def catalogue_for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A slice of :func:`~mobility.models.review.catalogue.studies_frame` as the book shows it: every cell text,
+    empty where the review states nothing, estimates with up to three significant digits."""
+    out = frame.copy()
+    for column in out.columns:
+        if column == "estimate":
+            out[column] = [("" if pd.isna(v) else f"{v:g}") for v in out[column]]
+        else:
+            out[column] = ["" if (not isinstance(v, str) and pd.isna(v)) else str(v) for v in out[column]]
+    return out.reset_index(drop=True)
