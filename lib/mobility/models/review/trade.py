@@ -782,7 +782,7 @@ def plot_comparison(ax, table: pd.DataFrame, labels: dict | None = None) -> None
     ax.set_xlabel("elasticity of trade with respect to the migrant stock")
     ax.set_ylim(-0.6, len(cells_) - 0.4)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=9, frameon=False)
 
 
 # ------------------------------------------------------------------------------------------------ tables, verdicts
