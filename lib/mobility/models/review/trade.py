@@ -173,22 +173,23 @@ def kit_path(role: str, directory: Path | None = None) -> Path:
 
 
 def verify_files(files) -> None:
-    """Check kit ``files`` against the SHA-256 published in ``data/manifest.d`` (any chapter's fragment).
+    """Check kit ``files`` against the checksums published in ``data/manifest.d`` (any chapter's fragment): the
+    kit's bytes, or the same content for a file ``make data`` rebuilt (:func:`mobility.core.manifest.matches`).
 
-    Raises :class:`KitFileError` naming the file when it is undescribed or its checksum differs.
+    Raises :class:`KitFileError` naming the file when it is undescribed or differs.
     """
-    from mobility.core.manifest import EXTERNAL, load_fragments
+    from mobility.core.manifest import EXTERNAL, load_fragments, matches
 
-    published = {e.path.removeprefix(EXTERNAL): e.sha256 for e in load_fragments() if e.external}
+    published = {e.path.removeprefix(EXTERNAL): e for e in load_fragments() if e.external}
     for f in files:
         f = Path(f)
-        want = published.get(f.name)
-        if want is None:
+        entry = published.get(f.name)
+        if entry is None:
             raise KitFileError(f"kit file {f.name} has no published checksum in data/manifest.d: describe it there")
-        if paths.sha256(f) != want:
+        if not matches(entry, f):
             raise KitFileError(
-                f"kit file {f} is corrupt or a different version (its SHA-256 differs from the "
-                f"published {want[:12]}...): restore the original from the data kit"
+                f"kit file {f} is corrupt or a different version (its SHA-256 differs from the published "
+                f"{entry.sha256[:12]}...): restore the original from the data kit (make data)"
             )
 
 
