@@ -1,7 +1,7 @@
 """The review's central question on data: do migrants create trade? The migrant-stock elasticity of trade,
 estimated with modern gravity tools on the data kit.
 
-**Data** (read from ``MOBILITY_DATA_DIR``, the kit at ``../shared/data/gravity``; never copied here):
+**Data** (read from ``MOBILITY_DATA_DIR``, filled by ``make data``; never committed):
 
 - ``penppml_trade_dta_agreements_1964_2016.csv.gz`` (kit file 8): exports from i to j in US$ (UN Comtrade via
   the R package penppml), every fourth year; only the years 1992-2016 (:data:`TRADE_YEARS`) are used, the ones the
@@ -161,13 +161,13 @@ def kit_path(role: str, directory: Path | None = None) -> Path:
     if directory is None:
         raise KitFileError(
             f"MOBILITY_DATA_DIR is not set: the review's trade page needs {KIT_FILES[role]} "
-            "from the data kit (../shared/data/gravity)"
+            "from the data kit (run make data)"
         )
     path = directory / KIT_FILES[role]
     if not path.is_file():
         raise KitFileError(
             f"kit file {KIT_FILES[role]} is missing from {directory}: restore it from the data kit "
-            "(../shared/data/gravity) or unset MOBILITY_DATA_DIR to run on the simulated world"
+            "(make data) or unset MOBILITY_DATA_DIR to run on the simulated world"
         )
     return path
 
