@@ -36,8 +36,7 @@ _MPL = (
     "glues a matplotlib Figure (text/plain '<Figure size ...>' under Agg) and types pseudo-LaTeX; the {} "
     "chapter's figure/math fix (issue 12 items 1-2) had not landed at 03:30 UTC"
 )
-KNOWN_FAILURES: dict[tuple[str, int | None], str] = {
-}
+KNOWN_FAILURES: dict[tuple[str, int | None], str] = {}
 
 
 def toc_html() -> list[str]:
