@@ -189,7 +189,7 @@ def verify_files(files) -> None:
         if not matches(entry, f):
             raise KitFileError(
                 f"kit file {f} is corrupt or a different version (its SHA-256 differs from the published "
-                f"{entry.sha256[:12]}...): restore the original from the data kit (make data)"
+                f"{(entry.sha256 or '')[:12]}...): restore the original from the data kit (make data)"
             )
 
 
@@ -645,8 +645,8 @@ def estimate(
     fe = tuple(fe or default_fe)
     if fe != default_fe and "pair" in default_fe and "pair" not in fe:
         raise InputError(f"fe={fe}: design {design} needs a pair fixed effect")
-    controls = [c for c in controls if c in panel.columns and panel[c].nunique() > 1]
-    regressors = list(stocks) + controls
+    kept = [c for c in controls if c in panel.columns and panel[c].nunique() > 1]
+    regressors = [*stocks, *kept]
     missing = [c for c in [depvar, cluster, *regressors, *fe] if c not in panel.columns]
     if missing:
         raise InputError(f"panel lacks column(s) {missing} for design {design}")
