@@ -277,8 +277,22 @@ def _group_link(where: str, docs: set[str]) -> tuple[str, str]:
     if rel not in docs:
         return f"`{where}`", ""
     if anchor and anchor_defined(rel, anchor):
-        return f"{{ref}}`{anchor}`", _heading(rel, anchor)  # the link text is the section's title ("Table 2")
+        heading = _heading(rel, anchor)
+        if heading:  # the link text is the section's title ("Table 2")
+            return f"{{ref}}`{anchor}`", heading
+        # a label before a paragraph or a plain table has no title Sphinx could show: name the section it is in
+        section = _section_before(rel, anchor)
+        return f"{{ref}}`{_cell(section or rel).replace('<', '').replace('`', '')} <{anchor}>`", ""
     return f"{{doc}}`{rel}`", ""
+
+
+def _section_before(rel: str, anchor: str) -> str:
+    """The last heading above ``(anchor)=`` in ``book/<rel>.md`` ('' if none)."""
+    page = paths.root() / "book" / f"{rel}.md"
+    text = page.read_text(encoding="utf-8") if page.is_file() else ""
+    head = text.split(f"({anchor})=", 1)[0]
+    titles = re.findall(r"^#+\s+(.+)$", head, re.M)
+    return titles[-1].strip() if titles else ""
 
 
 def _cell(text: str) -> str:
