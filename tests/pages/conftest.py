@@ -4,6 +4,7 @@ with ``executable_path``; never a downloaded browser), and the PDF of the quick 
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 from pages.browser_kit import ARGS, CHROMIUM, ROOT, serve
@@ -49,7 +50,13 @@ def quick_pdf(quick_build):
     saved = os.environ.get("MOBILITY_BUILD_DIR")
     os.environ["MOBILITY_BUILD_DIR"] = str(quick_build["build"])
     try:
-        code = build.pdf(quick=True)
+        # make pdf drives Playwright's sync API; the `site` fixture may already run one in this thread (its asyncio
+        # loop), so print from a thread of its own
+        done: dict = {}
+        worker = threading.Thread(target=lambda: done.update(code=build.pdf(quick=True)))
+        worker.start()
+        worker.join()
+        code = done.get("code", 1)
         out = build.pdf_path()
     finally:
         if saved is None:
