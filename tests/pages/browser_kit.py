@@ -43,7 +43,6 @@ KNOWN_FAILURES: dict[tuple[str, int | None], str] = {
     ("book/relocation/general.html", 390): "fig-relocation-transition: smallest text 8.5 pt at 390 px",
     ("book/gravity/data.html", 390): "a long inline code name (...gravity.data.build_panel) widens the page",
     ("book/appendix/programs.html", 390): "long $MOBILITY_DATA_DIR/... file names in the inputs column widen the page",
-    ("book/replication.html", None): "3 chapter tables of the scorecard scroll sideways at 390 px",
 }
 
 

@@ -62,11 +62,6 @@ def test_page_as_a_reader_sees_it(site, rel):
         page.close()
 
 
-@pytest.mark.xfail(
-    reason="the PDF fixture met Playwright's asyncio loop in the last fresh-clone run; now printed from its own "
-    "thread, not yet re-run",
-    strict=False,
-)
 def test_internal_links_resolve(site, quick_pdf):  # the intro links the PDF: print it first
     base = site["base"]
     seen: dict[str, str] = {}

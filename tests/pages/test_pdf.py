@@ -27,11 +27,6 @@ def _words(text: str) -> str:
     return " ".join(w.lower() for w in re.findall(r"[A-Za-z]{3,}", text))
 
 
-@pytest.mark.xfail(
-    reason="the PDF fixture met Playwright's asyncio loop in the last fresh-clone run; now printed from its own "
-    "thread, not yet re-run",
-    strict=False,
-)
 def test_pdf_has_every_chapter(quick_pdf):
     if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
         pytest.skip("poppler-utils is not installed (apt-get install -y poppler-utils); the PDF was not read")
