@@ -59,6 +59,7 @@ from mobility.core.errors import InputError
 from . import synthetic
 
 __all__ = [
+    "kit_dir",
     "KitError",
     "KIT_FILES",
     "REAL_WAVES",
@@ -163,6 +164,11 @@ class PanelInfo:
 
 # --------------------------------------------------------------------------------------------------------------
 # checksums
+
+
+def kit_dir() -> Path | None:
+    """The data kit's folder (``MOBILITY_DATA_DIR``, filled by ``make data``), or None in synthetic mode."""
+    return paths.external_data_dir()
 
 
 def kit_checksums() -> dict[str, str]:
