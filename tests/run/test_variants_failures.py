@@ -145,6 +145,25 @@ def test_every_shipped_variants_notebook_loads():
     assert variants.load_specs(ROOT / "variants")
 
 
+@pytest.mark.parametrize(
+    "target, bad",
+    [
+        ("relocation-grid/s-e", "f_i=-5.0"),
+        ("gravity-montecarlo/baseline", "n_reps=0"),
+        ("gravity-montecarlo/baseline", "n_countries=10"),
+        ("gravity-montecarlo/poisson", "overdispersion=-1.0"),
+        ("mnc-sensitivity/fig4-gamma", "n=1"),
+        ("mnc-counterfactuals/fig8-9-all", "n=100000"),
+    ],
+)
+def test_shipped_variants_refuse_out_of_range_values_before_running(target, bad):
+    """Every variants file the book ships declares bounds, and `--set` outside them is refused up front."""
+    specs = variants.load_specs(ROOT / "variants")
+    assert all(spec.bounds for spec in specs.values()), [n for n, s in specs.items() if not s.bounds]
+    with pytest.raises(variants.VariantsError, match="out of range"):
+        variants.plan([target], variants.parse_sets([bad]), specs=specs)
+
+
 def test_stale_temporaries_are_removed_and_outputs_have_normal_permissions(repo):
     parent = repo / "_build" / "variants" / "demo"
     stale = parent / ".one.tmp-abc123"
