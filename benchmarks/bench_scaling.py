@@ -128,35 +128,43 @@ def _max_rel_diff(a_csv, b_csv) -> float:
 
 
 def single_core(quick: bool, base) -> dict:
-    """Part 1: per-point vs batched, one worker process each, in the same run."""
+    """Part 1: per-point vs batched, one worker process each, in the same run. Wall time, and CPU time (the worker's
+    and this process's: on a shared machine the CPU time is the measure of the work, the wall time also of the
+    load)."""
     n = 20 if quick else 100
     out = {}
     for label, make in (("GE surface", ge), ("relocation surface", relocation)):
-        times, csvs = {}, {}
+        times, cpus, csvs = {}, {}, {}
         for method in ("scalar", "batch"):
             os.environ["MOBILITY_BUILD_DIR"] = str(base / "single" / method)
             sweep = make(n, 100 if not quick else 20, method=method, name=f"single-{method}")
             with executors.worker_environment(), executors.process_pool(1) as ex:
                 sweeps.run(make(2, 2, method=method, name=f"warm-{method}"), ex, force=True, progress=False)
+                worker0, main0 = ex.submit(time.process_time).result(), time.process_time()
                 times[method], res = _timed_run(sweep, ex)
+                cpus[method] = ex.submit(time.process_time).result() - worker0 + time.process_time() - main0
             csvs[method] = res.csv
             print(
                 f"  {label}, {method:6s}: {sweep.n_rows} points in {len(sweep.chunks)} chunks: "
-                f"{times[method]:.2f} s ({sweep.n_rows / times[method]:.0f} points/s)",
+                f"{times[method]:.2f} s wall, {cpus[method]:.2f} s CPU ({sweep.n_rows / times[method]:.0f} points/s); "
+                f"load {os.getloadavg()[0]:.2f}",
                 flush=True,
             )
         diff = _max_rel_diff(csvs["scalar"], csvs["batch"])
-        ratio = times["scalar"] / times["batch"]
+        ratio, cpu_ratio = times["scalar"] / times["batch"], cpus["scalar"] / cpus["batch"]
         print(
-            f"  {label}: batched {ratio:.1f}x faster than per-point; largest relative difference between the "
-            f"two tables {diff:.1e}",
+            f"  {label}: batched {ratio:.1f}x faster than per-point in wall time, {cpu_ratio:.1f}x in CPU time; "
+            f"largest relative difference between the two tables {diff:.1e}",
             flush=True,
         )
         out[label] = {
             "points": sweep.n_rows,
             "scalar_s": times["scalar"],
             "batch_s": times["batch"],
+            "scalar_cpu_s": cpus["scalar"],
+            "batch_cpu_s": cpus["batch"],
             "ratio": ratio,
+            "cpu_ratio": cpu_ratio,
             "max_rel_diff": diff,
         }
     return out
@@ -202,28 +210,45 @@ def scaling(quick: bool, max_workers: int, per_worker: int, base) -> dict:
                 flush=True,
             )
             for label, sw, unit in built:
+                cpu0 = _cpu(ex)
                 dt, res = _timed_run(sw, ex)
+                cpu = _cpu(ex) - cpu0
                 tables[label, w] = res.csv.read_bytes()
                 n = sw.n_rows if unit != "replications" else len({r["replication"] for c in sw.chunks for r in c})
-                results[label][w] = {"seconds": dt, "rate": n / dt, "n": n}
-                one = results[label][1]["rate"]
+                results[label][w] = {"seconds": dt, "rate": n / dt, "n": n, "cpu_s": cpu, "load": os.getloadavg()[0]}
+                one = results[label][1]
                 print(
-                    f"  {label}: {n} {unit} in {dt:.2f} s = {n / dt:,.0f}/s; speed-up {n / dt / one:.2f}x, "
-                    f"efficiency {n / dt / one / w:.0%}",
+                    f"  {label}: {n} {unit} in {dt:.2f} s = {n / dt:,.0f}/s; speed-up {n / dt / one['rate']:.2f}x, "
+                    f"efficiency {n / dt / one['rate'] / w:.0%}; CPU {cpu:.2f} s (work efficiency "
+                    f"{one['cpu_s'] / cpu:.0%}); load {os.getloadavg()[0]:.2f}",
                     flush=True,
                 )
     summary = {}
-    print("\nworkload               " + "".join(f"{w:>9d}w" for w in counts(max_workers)) + "   same bytes")
+    print(
+        "\nparallel efficiency (throughput / (workers x throughput on one worker)); in brackets the work efficiency "
+        "(CPU seconds on one worker / CPU seconds on w workers: the overhead of parallelism, whatever the load)"
+    )
+    print("workload               " + "".join(f"{w:>15d}w" for w in counts(max_workers)) + "   same bytes")
     for label, _, _ in built:
-        effs = [results[label][w]["rate"] / results[label][1]["rate"] / w for w in counts(max_workers)]
+        runs = results[label]
+        effs = [runs[w]["rate"] / runs[1]["rate"] / w for w in counts(max_workers)]
+        work = [runs[1]["cpu_s"] / runs[w]["cpu_s"] for w in counts(max_workers)]
         same = all(tables[label, w] == tables[label, 1] for w in counts(max_workers))
-        print(f"{label:22s} " + "".join(f"{e:>9.0%} " for e in effs) + f"  {same}")
+        print(
+            f"{label:22s} " + "".join(f"{e:>8.0%} ({c:>4.0%})" for e, c in zip(effs, work, strict=True)) + f"  {same}"
+        )
         summary[label] = {
             "efficiency": dict(zip(counts(max_workers), effs, strict=True)),
+            "work_efficiency": dict(zip(counts(max_workers), work, strict=True)),
             "same_bytes": same,
-            "runs": results[label],
+            "runs": runs,
         }
     return summary
+
+
+def _cpu(ex) -> float:
+    """CPU seconds used so far by the cluster's workers and by this process (client and scheduler)."""
+    return sum(ex.client.run(time.process_time).values()) + time.process_time()
 
 
 T0 = time.perf_counter()

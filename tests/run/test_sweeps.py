@@ -250,11 +250,12 @@ def test_chunks_are_sized_from_the_grid_and_the_modelled_cost_not_the_workers():
         recipes.relocation_grid({"phi": [0.5]}, method="fast")
 
 
-def test_worker_side_csv_is_what_pandas_writes():
+@pytest.mark.parametrize("n", [500, 7_000])  # the pure-Python path and polars' (>= POLARS_CELLS cells)
+def test_worker_side_csv_is_what_pandas_writes(n):
     pd = pytest.importorskip("pandas")
     np = pytest.importorskip("numpy")
     rng = np.random.default_rng(1)
-    n = 500
+    assert (n * 8 >= sweeps.POLARS_CELLS) == (n > 500)
     df = pd.DataFrame(
         {
             "point": np.arange(n),
@@ -265,12 +266,32 @@ def test_worker_side_csv_is_what_pandas_writes():
             "k": rng.integers(-5, 5, n),
             "neg0": np.full(n, -0.0),
             "none": np.full(n, np.nan),
+            "flag": rng.random(n) < 0.5,
         }
     )
     header, body = sweeps._csv(df)
     assert header + "\n" + body == df.to_csv(index=False, lineterminator="\n")
     odd = pd.DataFrame({"s": ["a,b", 'say "x"']})  # needs quoting: pandas writes it
     assert "\n".join(sweeps._csv(odd)) == odd.to_csv(index=False, lineterminator="\n")
+
+
+def test_polars_floats_are_repr_text():
+    """The fast path writes every float as repr does: random bit patterns (every exponent), decimals of every
+    magnitude, and the boundaries where repr switches to exponent notation."""
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(7)
+    x = np.concatenate(
+        [
+            rng.integers(0, 2**63 - 1, size=200_000, dtype=np.int64).view(np.float64),
+            rng.random(200_000) * 10.0 ** rng.integers(-12, 20, 200_000),
+            np.arange(-2000, 2000) * 0.125,
+            [0.0, -0.0, np.inf, -np.inf, 5e-324, 1.7976931348623157e308, 1e22, 123456789012345678.0],
+        ]
+    )
+    x = np.concatenate([x, -x, 10.0 ** np.arange(-8, 18), np.nextafter(10.0 ** np.arange(-8, 18), 0.0)])
+    body = sweeps._csv_polars([x, np.arange(x.size)])
+    expected = "".join(f"{'' if v != v else repr(v)},{i}\n" for i, v in enumerate(x.tolist()))
+    assert body == expected
 
 
 def test_batched_and_per_point_tables_agree(build):

@@ -250,39 +250,80 @@ def _call(fn, rows, options, sort_by=()):
 
 
 _SPECIAL = re.compile(r'[,"\r\n]')
+#: tables with at least this many cells are formatted with polars (the same bytes, several times faster; importing
+#: polars costs ~0.2 s of CPU once per process, so small tables keep the pure-Python path)
+POLARS_CELLS = 50_000
 
 
 def _csv(table) -> tuple[str, str]:
     """``table.to_csv(index=False)`` split into header and body, the same text, several times faster for the
     columns sweeps produce (floats written by Python's shortest round-trip ``repr``, as pandas writes them;
-    integers; plain strings); any other column goes through pandas."""
-    import numpy as np
-
+    integers; booleans; plain strings); any other column goes through pandas. Tables of at least
+    :data:`POLARS_CELLS` cells are formatted by polars (:func:`_csv_polars`: the same bytes)."""
+    plain = all(isinstance(c, str) and not _SPECIAL.search(c) for c in table.columns) and len(table.columns) > 0
     cols = []
-    plain = all(isinstance(c, str) and not _SPECIAL.search(c) for c in table.columns)
     for name in table.columns if plain else ():
         col = table[name]
-        kind = col.dtype.kind
-        if kind == "f":
-            arr = col.to_numpy()
-            text = list(map(repr, arr.tolist()))
-            for i in np.flatnonzero(np.isnan(arr)).tolist():
-                text[i] = ""
-        elif kind in "iub":
-            text = list(map(str, col.tolist()))
-        else:
-            vals = col.tolist()
-            if not all((isinstance(v, str) and not _SPECIAL.search(v)) or v is None for v in vals):
-                plain = False
-                break
-            text = ["" if v is None else v for v in vals]
-        cols.append(text)
-    if not plain or not len(table.columns):
+        if col.dtype.kind in "fiub":
+            cols.append(col.to_numpy())
+            continue
+        vals = col.tolist()
+        if not all((isinstance(v, str) and not _SPECIAL.search(v)) or v is None for v in vals):
+            plain = False
+            break
+        cols.append(["" if v is None else v for v in vals])
+    if not plain:
         text = table.to_csv(index=False, lineterminator="\n")
         header, _, body = text.partition("\n")
         return header, body
-    body = "".join(line + "\n" for line in map(",".join, zip(*cols, strict=True)))
-    return ",".join(table.columns), body
+    header = ",".join(table.columns)
+    if len(table) * len(cols) >= POLARS_CELLS:
+        return header, _csv_polars(cols)
+    import numpy as np
+
+    texts = []
+    for col in cols:
+        if isinstance(col, list):
+            texts.append(col)
+        elif col.dtype.kind == "f":
+            text = list(map(repr, col.tolist()))
+            for i in np.flatnonzero(np.isnan(col)).tolist():
+                text[i] = ""
+            texts.append(text)
+        else:
+            texts.append(list(map(str, col.tolist())))
+    return header, "".join(line + "\n" for line in map(",".join, zip(*texts, strict=True)))
+
+
+def _csv_polars(cols: list) -> str:
+    """The CSV body of :func:`_csv`'s columns (numpy arrays or lists of plain strings), formatted by polars.
+
+    Polars writes a float as the shortest text that reads back as the same number, the digits and layout of
+    Python's ``repr`` wherever abs(x) >= 1e-4 (checked on millions of values, ``tests/run/test_sweeps.py``); below
+    that (repr writes ``1e-05`` where polars writes ``0.00001``), zero excepted, and for NaN (empty) and ±inf the
+    values are written by ``repr`` itself, so the text is ``repr``'s everywhere."""
+    import numpy as np
+    import polars as pl
+
+    series = []
+    for col in cols:
+        if isinstance(col, list):
+            series.append(pl.Series(col, dtype=pl.Utf8))
+        elif col.dtype.kind == "f":
+            col = col.astype(float, copy=False)
+            s = pl.Series(col).cast(pl.Utf8)
+            a = np.abs(col)
+            odd = np.flatnonzero(~(((a >= 1e-4) & (a < np.inf)) | (col == 0.0)))
+            if odd.size:
+                s = s.scatter(odd, pl.Series(["" if v != v else repr(v) for v in col[odd].tolist()], dtype=pl.Utf8))
+            series.append(s)
+        elif col.dtype.kind == "b":
+            series.append(pl.Series(list(map(str, col.tolist())), dtype=pl.Utf8))
+        else:
+            series.append(pl.Series(col).cast(pl.Utf8))
+    frame = pl.DataFrame({f"c{k}": s for k, s in enumerate(series)})
+    lines = frame.select(pl.concat_str(pl.all(), separator=",")).to_series()
+    return "\n".join(lines.to_list()) + "\n"
 
 
 def _lib_key(sweep: Sweep) -> str:
