@@ -181,3 +181,23 @@ def test_points_are_validated_like_params():
         batch.Points(P, {"gama": [30.0]})
     with pytest.raises(ValueError, match="regime 'trade' unknown"):
         batch.solve_batch([P], "trade")
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        lambda m: experiments.sensitivity("tau12", np.linspace(1.05, 1.35, 12), method=m),
+        lambda m: experiments.moving_cost_cut("high", np.linspace(0.5, 1.5, 12), method=m),
+        lambda m: experiments.quota_sweep("all", np.linspace(0.05, 1.0, 12), method=m),
+    ],
+    ids=["sensitivity", "moving_cost_cut", "quota_sweep"],
+)
+def test_the_figure_sweeps_solve_in_a_batch_with_the_scalar_results(run):
+    batched, scalar = run("batch"), run("scalar")
+    assert list(batched) == list(scalar)
+    for k, v in scalar.items():
+        if k != "residual_norm":  # the solvers' own bookkeeping
+            assert batched[k] == pytest.approx(v, rel=1e-9, abs=1e-12, nan_ok=True), k
+    assert (batched["residual_norm"] <= mnc.TOL).all()
+    with pytest.raises(ValueError, match="method 'fast' unknown"):
+        run("fast")

@@ -9,6 +9,11 @@ US autarky — by default :data:`BASELINE`, Table 3's calibration — so that a 
 equilibrium it shows. Pass ``reference=None`` to divide each point by its own US autarky instead (which, when
 the swept parameter enters autarky, mixes the change of the normaliser into the "real wage"). Moving costs and
 quotas do not enter autarky, so for them the two choices agree.
+
+**Solvers.** The sweeps solve their continuation paths with the batched solver
+(:func:`mobility.models.mnc.batch.solve_path`: the equilibria of the scalar continuation
+:func:`mobility.models.mnc.solve_path` to about 1e-14 in the log unknowns, failing at exactly the same points,
+``tests/models/mnc/test_batch.py``); ``method="scalar"`` solves them point by point.
 """
 
 from __future__ import annotations
@@ -17,8 +22,12 @@ import math
 
 import numpy as np
 
+from . import batch
 from .params import REGIMES, TABLE3, Params
 from .solver import PAPER_ANCHORS, TOL, EquilibriumError, solve, solve_path
+
+#: how the sweeps solve a path: one batch (default) or point by point (the reference)
+METHODS = ("batch", "scalar")
 
 #: The reference economy of the counterfactual sweeps: real wages and GDP per capita are in the units of its
 #: US autarky (see the module docstring).
@@ -110,6 +119,18 @@ def table5(params: Params | None = None, anchors: dict | None = None) -> dict:
     return out
 
 
+def _path(path, guess=None, method: str = "batch") -> list:
+    """The equilibria along ``path`` by continuation from ``guess``: :func:`mobility.models.mnc.solve_path` point
+    by point (``method="scalar"``) or as one batch (:func:`mobility.models.mnc.batch.solve_path`, the same
+    equilibria and the same failures); raises the scalar solver's error at the first point without one."""
+    if method == "scalar" or not path:
+        return solve_path(path, guess=guess)
+    if method != "batch":
+        raise ValueError(f"method {method!r} unknown; use one of {METHODS}")
+    b = batch.solve_path(path, guess=guess)
+    return [b.equilibrium(i) for i in range(len(b))]
+
+
 def _collect(eqs, keys=None, reference=None) -> dict:
     rows = [e.summary(reference=reference) for e in eqs]
     keys = keys or list(rows[0])
@@ -118,13 +139,16 @@ def _collect(eqs, keys=None, reference=None) -> dict:
     return out
 
 
-def sensitivity(parameter: str, values, params: Params | None = None, *, reference: Params | None = BASELINE) -> dict:
+def sensitivity(
+    parameter: str, values, params: Params | None = None, *, reference: Params | None = BASELINE, method: str = "batch"
+) -> dict:
     """Figures 4–7: the migration & MNC equilibrium along ``values`` of ``parameter`` (continuation from
     the first value). Returns arrays of every summary output plus the home-firm shares of migrants; real wages
-    and GDP in the units of ``reference``'s US autarky (module docstring)."""
+    and GDP in the units of ``reference``'s US autarky (module docstring); ``method``: the solver (module
+    docstring)."""
     params = params or Params()
     values = np.asarray(values, dtype=float)
-    eqs = solve_path([params.replace(**{parameter: float(v)}) for v in values])
+    eqs = _path([params.replace(**{parameter: float(v)}) for v in values], method=method)
     out = _collect(eqs, reference=reference)
     # Figure 7: share of immigrants working for affiliates of firms from their own country
     for skill, word in (("h", "high"), ("l", "low")):
@@ -151,14 +175,16 @@ def _group(skills):
     return SKILL_GROUPS[skills]
 
 
-def moving_cost_cut(skills: str, factors, params: Params | None = None, *, reference: Params | None = BASELINE) -> dict:
+def moving_cost_cut(
+    skills: str, factors, params: Params | None = None, *, reference: Params | None = BASELINE, method: str = "batch"
+) -> dict:
     """Figures 8–11: bilateral change of moving costs for ``skills`` ("all", "high", "low"): each
     τ becomes 1 + c·(τ − 1) for c in ``factors`` (c = 1 is the benchmark, c = 0 free mobility, c < 0 a
     subsidy; a factor that makes some τ ≤ 0 raises ``ValueError`` naming it).
 
     The paper's figures were lost in extraction and the text does not give the scale of its x-axis; scaling
     the excess cost τ − 1 moves the four costs proportionally towards free mobility. Real wages and GDP are in
-    the units of ``reference``'s US autarky (module docstring)."""
+    the units of ``reference``'s US autarky; ``method``: the solver (module docstring)."""
     params = params or Params()
     names, _ = _group(skills)
     factors = np.asarray(factors, dtype=float)
@@ -168,7 +194,7 @@ def moving_cost_cut(skills: str, factors, params: Params | None = None, *, refer
     eqs: list = [None] * len(path)
     for side in (factors >= 1.0, factors < 1.0):
         idx = [int(i) for i in order if side[i]]
-        for k, e in zip(idx, solve_path([path[i] for i in idx], guess=solve(params)), strict=True):
+        for k, e in zip(idx, _path([path[i] for i in idx], solve(params), method), strict=True):
             eqs[k] = e
     out = _collect(eqs, reference=reference)
     out["x"] = factors
@@ -213,8 +239,8 @@ def existence_threshold(
     Raises ``ValueError`` if there is no equilibrium at ``hi`` either."""
 
     def exists(c: float) -> bool:
-        try:
-            moving_cost_cut(skills, np.linspace(1.0, c, 40), params)
+        try:  # point by point: most of these paths fail, and the batched solver hands a failure to the scalar path
+            moving_cost_cut(skills, np.linspace(1.0, c, 40), params, method="scalar")
             return True
         except EquilibriumError:
             return False
@@ -229,16 +255,18 @@ def existence_threshold(
     return hi
 
 
-def quota_sweep(skills: str, shares, params: Params | None = None, *, reference: Params | None = BASELINE) -> dict:
+def quota_sweep(
+    skills: str, shares, params: Params | None = None, *, reference: Params | None = BASELINE, method: str = "batch"
+) -> dict:
     """Figures 12–15: reciprocal binding quotas λ (eqs. 52–57) on ``skills`` migrants in both directions,
     for λ in ``shares`` (1 = unconstrained). Continuation from λ = 1 downwards. Real wages and GDP are in the
-    units of ``reference``'s US autarky (module docstring)."""
+    units of ``reference``'s US autarky; ``method``: the solver (module docstring)."""
     params = params or Params()
     _, names = _group(skills)
     shares = np.asarray(shares, dtype=float)
     order = np.argsort(-shares, kind="stable")
     path = [params.replace(**{n: float(shares[i]) for n in names}) for i in order]
-    solved = solve_path(path, guess=solve(params.unconstrained()))
+    solved = _path(path, solve(params.unconstrained()), method)
     eqs: list = [None] * len(shares)
     for k, e in zip(order, solved, strict=True):
         eqs[int(k)] = e
