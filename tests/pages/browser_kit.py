@@ -32,18 +32,7 @@ WIDTHS = {"desktop": 1366, "phone": 390}
 
 #: ``{(page html, width or None): reason}``: a failure owned by a chapter whose fix has not landed yet, marked
 #: ``xfail(strict=True)`` so that it turns into a failure the moment the page is fixed. Keep it empty when you can.
-_MPL = (
-    "glues a matplotlib Figure (text/plain '<Figure size ...>' under Agg) and types pseudo-LaTeX; the {} "
-    "chapter's figure/math fix (issue 12 items 1-2) had not landed at 03:30 UTC"
-)
-KNOWN_FAILURES: dict[tuple[str, int | None], str] = {
-    # measured in the session's last fresh-clone run (04:13 UTC), not fixed before it ended:
-    ("book/review/evidence.html", None): "fig-review-forest: smallest text 8.1-8.2 pt as shown (< 9 pt)",
-    ("book/mnc/model.html", None): "display equations eq-mnc-40 / eq-mnc-31 wider than their box (776/757, 722/358 px)",
-    ("book/relocation/general.html", 390): "fig-relocation-transition: smallest text 8.5 pt at 390 px",
-    ("book/gravity/data.html", 390): "a long inline code name (...gravity.data.build_panel) widens the page",
-    ("book/appendix/programs.html", 390): "long $MOBILITY_DATA_DIR/... file names in the inputs column widen the page",
-}
+KNOWN_FAILURES: dict[tuple[str, int | None], str] = {}
 
 
 def toc_html() -> list[str]:

@@ -106,16 +106,11 @@ def test_page_reads_at_width(site, rel, width, request):
     assert not bad, "\n".join(bad)
 
 
-#: Measured in the session's last fresh-clone run, not fixed before it ended (strict: fails again once fixed).
-SCORECARD_SCROLLS = "3 chapter tables of the scorecard scroll sideways at 390 px"
-
-
 def test_scorecard_reads_at_a_glance(site, request):
     """Under 15,000 px at 1366 px with the notes collapsed; every status badge on screen at both widths without
     scrolling sideways; the summary lists the chapters by title."""
     rel = "book/replication.html"
     known_failure(request, rel)
-    request.applymarker(pytest.mark.xfail(reason=SCORECARD_SCROLLS, strict=True))
     bad = []
     for width in WIDTHS.values():
         page, _, _ = visit(site, rel, width)

@@ -92,3 +92,8 @@ def test_multi_panel_figure_gets_a_phone_layout(tmp_path):
     b = display.save(fig, "two", directory=tmp_path)
     assert a.read_bytes() == b.read_bytes()
     display.plt.close(fig)
+
+
+def test_one_digits_for_a_table_leaves_counts_alone():
+    tbl = display.table(pd.DataFrame({"estimate": [0.12345], "switchers": [1234]}), digits=3)
+    assert tbl.rows == [["0.123", "1,234"]]

@@ -1,6 +1,7 @@
 """The one published-vs-ours builder: the paper's numbers (``data/targets/*.csv``) beside ours.
 
-Every chapter's "beside the paper" table is :func:`table`; the status of each row is the scorecard's
+Every chapter's "beside the paper" table is :func:`table` (numbers, for computing) or :func:`shown` (the same
+rows as the reader sees them, in the book's one table style); the status of each row is the scorecard's
 (:func:`mobility.publish.scorecard.evaluate`), so a page and the scorecard can never disagree.
 """
 
@@ -10,9 +11,9 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from mobility.publish import scorecard
+from mobility.publish import display, scorecard
 
-__all__ = ["published", "table"]
+__all__ = ["published", "table", "shown"]
 
 
 def published(prefix: str) -> dict:
@@ -37,3 +38,35 @@ def table(values: dict, prefix: str, label: Callable[[str], str] | None = None) 
             }
         )
     return pd.DataFrame(rows, columns=["item", "paper", "ours", "difference", "tolerance", "status"])
+
+
+def shown(
+    values: dict,
+    prefix: str,
+    label: Callable[[str], str] | None = None,
+    *,
+    item: str = "",
+    status: bool = True,
+    caption: str = "",
+) -> display.Table:
+    """:func:`table` as the reader sees it, in the book's one table style (:class:`mobility.publish.display.Table`):
+    the paper's number as printed, ours and the difference (ours − paper) to one digit more than printed, as on
+    the scorecard (:func:`mobility.publish.display.number`: no ``-0.000``, no ``e`` notation, ``—`` when
+    missing), and the status in words. ``label(key)`` names each row (default: the key without ``prefix``);
+    ``item`` heads that column."""
+    header = [item, "paper", "ours", "difference"] + (["status"] if status else [])
+    rows = []
+    for r in scorecard.evaluate(list(published(prefix).values()), values):
+        t = r.target
+        printed = t.printed or repr(t.published)
+        if t.numeric:
+            cells = [
+                display.number(t.published, printed=printed),
+                display.number(r.ours, printed=printed, extra=1) if not isinstance(r.ours, str) else r.ours,
+                display.number(r.difference, printed=printed, extra=1, signed=True),
+            ]
+        else:
+            cells = [str(t.published), display.number(r.ours), display.MISSING]
+        rows.append([label(t.key) if label else t.key.removeprefix(prefix), *cells] + ([r.status] if status else []))
+    numeric = [False, True, True, True] + ([False] if status else [])
+    return display.Table(header, rows, numeric, caption=caption)

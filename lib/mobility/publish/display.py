@@ -301,6 +301,8 @@ def table(
             cells = [formats[col](v) for v in series]
         else:
             d = digits.get(col) if isinstance(digits, dict) else digits
+            if not isinstance(digits, dict) and not pd.api.types.is_float_dtype(series):
+                d = None  # one ``digits`` for the table never turns counts into 1,234.000
             if d is None and col not in printed and pd.api.types.is_float_dtype(series):
                 d = _column_digits(series)
             grouping = not _YEARLIKE.search(str(col))

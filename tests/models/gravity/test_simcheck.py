@@ -23,3 +23,10 @@ def test_against_truth_flags_the_truth_inside_the_interval():
 def test_fit_values_keys_every_coefficient_and_se():
     fits = {"col2": _fit({"visa": 0.1}, {"visa": 0.02}, {"visa": (0.0, 0.2)})}
     assert simcheck.fit_values(fits) == {"col2.visa.coef": 0.1, "col2.visa.se": 0.02}
+
+
+def test_for_display_speaks_words_not_code_names():
+    fits = {"col3": _fit({"ln_dist": -0.9}, {"ln_dist": 0.1}, {"ln_dist": (-1.1, -0.7)})}
+    shown = simcheck.for_display(simcheck.against_truth(fits, {"ln_dist": -1.0}, labels=True, ci=False))
+    assert list(shown.columns) == ["column", "regressor", "truth", "estimate", "s.e.", "truth inside the 95 % CI"]
+    assert shown.iloc[0]["column"] == "column 3" and shown.iloc[0]["regressor"] == "Distance (ln)"

@@ -7,6 +7,7 @@ confidence interval and whether the truth lies inside it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +16,7 @@ import pandas as pd
 
 from . import synthetic, tables
 
-__all__ = ["World", "against_truth", "fit_values", "FORMAT"]
+__all__ = ["World", "against_truth", "fit_values", "for_display", "FORMAT"]
 
 #: How the comparison tables print their numbers.
 FORMAT = {"truth": "{:.3f}", "estimate": "{:.3f}", "se": "{:.3f}"}
@@ -44,6 +45,30 @@ def against_truth(fits: dict, truth: dict, *, labels: bool = False, ci: bool = T
             row["truth inside 95% CI" if labels else "truth inside"] = bool(lo <= t <= hi)
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: Column headings of :func:`against_truth`'s frames as a reader reads them.
+HEADINGS = {
+    "column": "column",
+    "regressor": "regressor",
+    "truth": "truth",
+    "estimate": "estimate",
+    "se": "s.e.",
+    "truth inside": "truth inside the 95 % CI",
+    "truth inside 95% CI": "truth inside the 95 % CI",
+}
+
+
+def for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`against_truth`'s frame with words for the reader: regressors by their label (``ln_dist`` → "Log
+    distance"), columns as "column 3" (not ``col3``), headings spelled out; a plain 0, 1, 2, ... index (not
+    shown by the book's table style). Numbers and booleans are left as they are, for the table style to format."""
+    out = frame.reset_index(drop=True).copy()
+    if "regressor" in out:
+        out["regressor"] = [tables.LABELS.get(r, r) for r in out["regressor"]]
+    if "column" in out:
+        out["column"] = [re.sub(r"^col(\d+)", r"column \1", str(c)) for c in out["column"]]
+    return out.rename(columns=HEADINGS)
 
 
 def fit_values(fits: dict) -> dict:

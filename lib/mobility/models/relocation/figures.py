@@ -278,7 +278,7 @@ def transition_paths(
     for ax in axes:
         ax.set_xscale("symlog", linthresh=1.0)
         ax.set_xlim(0, T)
-        ax.legend(fontsize="small")
+        ax.legend(fontsize=9)  # 9 pt: the phone layout (3.5 in in a ~340 px column) keeps it >= 9 pt
     axes[-1].set_xlabel("time since liberalisation $t$ (log scale past $t = 1$)")
     return fig
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from mobility.models.review.catalogue import Study
 from mobility.models.review.pooling import firm_estimates
@@ -141,6 +142,8 @@ def plot_forest(axes, studies: list[Study]) -> list[str]:
     for ax, unit in zip(axes, units, strict=True):
         sub = est[est["unit"] == unit].reset_index(drop=True)
         y = np.arange(len(sub))[::-1]
+        hi = float(sub["estimate"].max())
+        left = min(0.0, float(sub["estimate"].min())) - 0.05 * hi
         for yi, (_, row) in zip(y, sub.iterrows(), strict=True):
             colour = style.PALETTE[outcomes.index(row["outcome"]) % len(style.PALETTE)]
             upper = "up to" in row["measures"]
@@ -151,13 +154,16 @@ def plot_forest(axes, studies: list[Study]) -> list[str]:
                 xytext=(6, 0),
                 textcoords="offset points",
                 va="center",
-                fontsize=8,
+                fontsize=9,
             )
-        ax.set_yticks(y, [f"{lab}\n{out}" for lab, out in zip(sub["label"], sub["outcome"], strict=True)], fontsize=8)
+            # the study above its point, not as a tick label: the panel keeps its width on a phone
+            ax.text(left, yi + 0.22, f"{row['label']}: {row['outcome']}", fontsize=9, va="bottom", ha="left")
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
         ax.set_title(unit, fontsize=9, loc="left")
         ax.axvline(0, color="#222222", lw=0.8)
-        hi = float(sub["estimate"].max())
-        ax.set_xlim(min(0.0, float(sub["estimate"].min())) - 0.05 * hi, hi * 1.45)
-        ax.set_ylim(-0.7, len(sub) - 0.3)
+        ax.set_xlim(left, hi * 1.45)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.set_ylim(-0.5, len(sub) - 0.05)
         ax.grid(axis="y", visible=False)
     return units
