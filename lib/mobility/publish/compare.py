@@ -43,7 +43,7 @@ def table(values: dict, prefix: str, label: Callable[[str], str] | None = None) 
 def shown(
     values: dict,
     prefix: str,
-    label: Callable[[str], str] | None = None,
+    label: Callable[[str], str] | str | None = None,
     *,
     item: str = "",
     status: bool = True,
@@ -52,8 +52,9 @@ def shown(
     """:func:`table` as the reader sees it, in the book's one table style (:class:`mobility.publish.display.Table`):
     the paper's number as printed, ours and the difference (ours − paper) to one digit more than printed, as on
     the scorecard (:func:`mobility.publish.display.number`: no ``-0.000``, no ``e`` notation, ``—`` when
-    missing), and the status in words. ``label(key)`` names each row (default: the key without ``prefix``);
-    ``item`` heads that column."""
+    missing), and the status in words. ``label(key)`` names each row; ``label="source"`` names it by the target's
+    source text after its first ": " (``"§5.1.1: bilaterality index, high-skilled"`` → "bilaterality index,
+    high-skilled"); the default is the key without ``prefix``. ``item`` heads that column."""
     header = [item, "paper", "ours", "difference"] + (["status"] if status else [])
     rows = []
     for r in scorecard.evaluate(list(published(prefix).values()), values):
@@ -67,6 +68,10 @@ def shown(
             ]
         else:
             cells = [str(t.published), display.number(r.ours), display.MISSING]
-        rows.append([label(t.key) if label else t.key.removeprefix(prefix), *cells] + ([r.status] if status else []))
+        if label == "source":
+            name = t.source.split(": ", 1)[-1]
+        else:
+            name = label(t.key) if callable(label) else t.key.removeprefix(prefix)
+        rows.append([name, *cells] + ([r.status] if status else []))
     numeric = [False, True, True, True] + ([False] if status else [])
     return display.Table(header, rows, numeric, caption=caption)

@@ -37,6 +37,7 @@ __all__ = [
     "anchor_spread",
     "skill_premium",
     "SYMBOLS",
+    "parameter_label",
 ]
 
 #: §5.1.1: migrants as a share of the origin country's labour force of the same skill (in %). The text prints
@@ -64,6 +65,13 @@ SYMBOLS = {
     "fe": "fᴱ",
     "delta": "δ",
 }
+
+
+def parameter_label(key: str) -> str:
+    """How a recovered parameter's results key (``mnc.calibration.recovered.tau12``) is written in a table."""
+    name = key.rsplit(".", 1)[-1]
+    return SYMBOLS.get(name, name)
+
 
 #: the eight parameters Table 3 says were set "to match migration pattern"
 CALIBRATED = ("tau12", "tau21", "t12", "t21", "xi21", "xi12", "zeta21", "zeta12")

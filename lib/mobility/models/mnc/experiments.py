@@ -38,6 +38,8 @@ __all__ = [
     "TABLE4_CELLS",
     "TABLE4_LABELS",
     "COLUMNS",
+    "table5_label",
+    "table4_label",
     "table5",
     "sensitivity",
     "moving_cost_cut",
@@ -321,6 +323,18 @@ TABLE5_TITLES = {
     "mnc": "MNCs only",
     "migration_mnc": "Migration & MNCs",
 }
+
+
+def table5_label(key: str) -> str:
+    """The row label of a Table 5 results key (``mnc.table5.<column>.<row>`` → "Real wage, low-skilled, USA")."""
+    row = key.rsplit(".", 1)[-1]
+    return dict(TABLE5_ROWS).get(row, row)
+
+
+def table4_label(key: str) -> str:
+    """The label of a Table 4 results key (``mnc.table4.<country>_<skill>.<firm>_<column>``)."""
+    cell = key.removeprefix("mnc.table4.")
+    return TABLE4_LABELS.get(cell, cell)
 
 
 def table5_values(T: dict) -> dict:
