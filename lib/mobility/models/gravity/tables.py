@@ -350,15 +350,15 @@ def to_frame(fits: dict, stars: bool = True) -> pd.DataFrame:
             elif r in f.coef:
                 p = 2 * (1 - norm.cdf(abs(f.coef[r] / f.se[r])))
                 mark = ("***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else "") if stars else ""
-                cells.append(f"{f.coef[r]:.3f}{mark}")
-                ses.append(f"({f.se[r]:.3f})")
+                cells.append(f"{_num(f.coef[r])}{mark}")
+                ses.append(f"({_num(f.se[r])})")
             else:
                 cells.append("—")
                 ses.append("")
         rows[LABELS.get(r, r)] = cells
         rows[LABELS.get(r, r) + " (s.e.)"] = ses
     rows["Observations"] = [f"{f.nobs:,}" for f in fits.values()]
-    rows["Pseudo R²"] = [f"{f.pseudo_r2:.3f}" if f.pseudo_r2 is not None else "—" for f in fits.values()]
+    rows["Pseudo R²"] = [f"{_num(f.pseudo_r2)}" if f.pseudo_r2 is not None else "—" for f in fits.values()]
     rows["Dropped (separation)"] = [f"{f.n_separation:,}" for f in fits.values()]
     rows["Pair FE"] = ["Yes" if "pair" in f.fe else "No" for f in fits.values()]
     return pd.DataFrame(rows, index=[f"({k})" for k in range(1, len(fits) + 1)]).T
@@ -458,11 +458,11 @@ def visa_headline(fits: dict, paper: dict, statuses: dict | None = None) -> pd.D
             {
                 "Column": f"({k})",
                 "Fixed effects": "country-year" + (" + pair" if "pair" in f.fe else ""),
-                "Paper: Visa": f"{pb:.3f} ({ps:.3f})",
+                "Paper: Visa": f"{_num(pb)} ({_num(ps)})",
                 "Paper: effect": f"{effect_pct(pb):+.1f}%",
-                "Ours: Visa": f"{f.coef['visa']:.3f} ({f.se['visa']:.3f})",
+                "Ours: Visa": f"{_num(f.coef['visa'])} ({_num(f.se['visa'])})",
                 "Ours: effect": f"{effect_pct(f.coef['visa']):+.1f}%",
-                "Ours: pair-clustered s.e.": f"({alt['visa']:.3f})" if "visa" in alt else "—",
+                "Ours: pair-clustered s.e.": f"({_num(alt['visa'])})" if "visa" in alt else "—",
                 **({"Status": statuses.get(col, "—")} if statuses is not None else {}),
             }
         )
@@ -484,9 +484,9 @@ def se_side_by_side(fits: dict, regressors=None) -> pd.DataFrame:
                 {
                     "Column": f"({k})",
                     "Regressor": LABELS.get(r, r),
-                    "Coefficient": f"{f.coef[r]:.3f}",
-                    "Robust s.e.": f"{robust:.3f}",
-                    "Pair-clustered s.e.": f"{pair:.3f}" if pair is not None else "—",
+                    "Coefficient": f"{_num(f.coef[r])}",
+                    "Robust s.e.": f"{_num(robust)}",
+                    "Pair-clustered s.e.": f"{_num(pair)}" if pair is not None else "—",
                     "Ratio": f"{pair / robust:.2f}" if pair is not None else "—",
                 }
             )
@@ -500,8 +500,16 @@ def fits_frame(fits: dict) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _num(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` decimals with a true minus sign, never ``-0.000``."""
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        return text.lstrip("-")
+    return text.replace("-", "\u2212")
+
+
 def _cell(f, r: str) -> str:
-    return f"{f.coef[r]:.3f} ({f.se[r]:.3f})" if r in f.coef else "—"
+    return f"{_num(f.coef[r])} ({_num(f.se[r])})" if r in f.coef else "—"
 
 
 def robustness_frame(fits: dict) -> pd.DataFrame:
@@ -516,7 +524,7 @@ def robustness_frame(fits: dict) -> pd.DataFrame:
                 "Schengen": _cell(f, "schengen"),
                 "GDP difference (ln)": _cell(f, "gdp_diff"),
                 "Observations": f"{f.nobs:,}",
-                "Pseudo R²": f"{f.pseudo_r2:.3f}" if f.pseudo_r2 is not None else "—",
+                "Pseudo R²": f"{_num(f.pseudo_r2)}" if f.pseudo_r2 is not None else "—",
             }
         )
     return pd.DataFrame(rows)
@@ -533,8 +541,8 @@ def did_frame(effects: pd.DataFrame, paper: dict) -> pd.DataFrame:
         rows.append(
             {
                 "Horizon": h,
-                "Ours": f"{r['estimate']:.3f} ({r['se']:.3f})",
-                "Paper": f"{pub['coef']:.3f} ({pub['se']:.3f})" if pub["coef"] is not None else "—",
+                "Ours": f"{_num(r['estimate'])} ({_num(r['se'])})",
+                "Paper": f"{_num(pub['coef'])} ({_num(pub['se'])})" if pub["coef"] is not None else "—",
                 "Observations (ours)": f"{int(r['n']):,}",
                 "Observations (paper)": f"{int(pub['nobs']):,}" if pub["nobs"] is not None else "—",
                 "Switchers (ours)": f"{int(r['switchers']):,}",
