@@ -500,8 +500,10 @@ def fits_frame(fits: dict) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _num(value: float, digits: int = 3) -> str:
-    """``value`` to ``digits`` decimals with a true minus sign, never ``-0.000``."""
+def _num(value: float | None, digits: int = 3) -> str:
+    """``value`` to ``digits`` decimals with a true minus sign, never ``-0.000``; ``—`` when missing."""
+    if value is None:
+        return "—"
     text = f"{value:.{digits}f}"
     if float(text) == 0:
         return text.lstrip("-")
