@@ -67,6 +67,9 @@ def test_replication_notes_page_is_in_the_toc_with_an_mnc_section():
     assert "(replication-notes-mnc)=" in text
     model = (ROOT / "book" / "mnc" / "model.md").read_text(encoding="utf-8")
     assert "{ref}`replication-notes-mnc`" in model
+    # one appendix for the whole book: the relocation chapter's notes are a section of the same page
+    assert "(replication-notes-relocation)=" in text
+    assert [c for c in back["chapters"] if "replication-notes" in c["file"]] == [{"file": "book/replication-notes"}]
 
 
 def test_no_blockquote_by_accident():
