@@ -23,6 +23,25 @@ def test_quick_book_builds(quick_build):
     assert (quick_build["html"] / "book" / "replication.html").is_file()
 
 
+#: Lines a newcomer reads as "something is broken" although nothing is (issue 15): the kernel's own log (its TCP
+#: notice, the KeyboardInterrupt it logs when a run is stopped), papermill failing to parse a parameters line, pip's
+#: "Location ... is ignored" notes and setuptools' "beta" notice. None may reach the build log.
+NOISE = (
+    "Kernel is running over TCP without encryption",
+    "KeyboardInterrupt caught in kernel",
+    "[IPKernelApp]",
+    "Unable to parse line",
+    "is ignored: it is neither a file nor a directory",
+    "is still *beta*",
+)
+
+
+def test_build_log_has_no_spurious_warnings(quick_build):
+    text = quick_build["log"].read_text(encoding="utf-8", errors="replace")
+    found = [line for line in text.splitlines() if any(n in line for n in NOISE)]
+    assert not found, found[:5]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_executes(quick_build, page):
     assert page not in quick_build["failed_pages"], quick_build["failed_pages"].get(page)
