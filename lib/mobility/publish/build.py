@@ -13,6 +13,13 @@
    re-read; everything else comes from Sphinx's and jupyter-cache's caches).
 
 The full log of each pass is kept in ``_build/logs/``; a failing cell's traceback is in it and in the exception.
+
+**Nothing changed, nothing done.** A successful build records a stamp of its inputs and outputs
+(:func:`inputs_stamp`: the path, size and modification time of every file of the pages, the library, the data,
+the variants and their outputs, the results and the HTML, with the data mode, the quick flag and the Python and
+its installed packages); the next build with the same stamp stops there (``make book`` with nothing changed was
+~8 s, most of it starting Sphinx and regenerating two pages to the same bytes). Any change to one of those files,
+or a removed output, builds as before.
 """
 
 from __future__ import annotations
@@ -27,10 +34,10 @@ from pathlib import Path
 
 from mobility.core import paths
 from mobility.core.errors import ComputationError
-from mobility.publish import inventory, scorecard
+from mobility.core.io import write_text_atomic
 from mobility.publish.toc import html_dir
 
-__all__ = ["build", "failed_pages", "pdf", "pdf_path", "print_pdf"]
+__all__ = ["build", "failed_pages", "inputs_stamp", "pdf", "pdf_path", "print_pdf"]
 
 
 def _jupyter_book(log: Path, quick: bool, builder: str = "html") -> int:
@@ -98,8 +105,19 @@ def build(quick: bool = False) -> int:
     the test suite builds this way into ``MOBILITY_BUILD_DIR``.
     """
 
+    from mobility.publish import inventory, scorecard
+
     logs = paths.build_dir() / "logs"
     t0 = time.perf_counter()
+    stamp_file = logs / ("book-stamp-quick.txt" if quick else "book-stamp.txt")
+    try:
+        previous = stamp_file.read_text(encoding="utf-8")
+    except OSError:
+        previous = None
+    if previous is not None and previous == inputs_stamp(quick) and (html_dir() / "index.html").is_file():
+        print(f"book: nothing changed since the last build; {html_dir() / 'index.html'} is current")
+        return 0
+    stamp_file.unlink(missing_ok=True)
     scorecard.write_page()
     inventory.write_appendix()
     code = _jupyter_book(logs / "book-pass1.log", quick)
@@ -111,8 +129,44 @@ def build(quick: bool = False) -> int:
         if code != 0:
             _report_failure(logs / "book-pass2.log", code)
             return code
+    write_text_atomic(stamp_file, inputs_stamp(quick))
     print(f"book built in {time.perf_counter() - t0:.1f} s: {html_dir() / 'index.html'}")
     return 0
+
+
+def inputs_stamp(quick: bool) -> str:
+    """A hash of what a book build reads and writes: ``(path, size, mtime)`` of every file under the repository's
+    top level, ``book/``, ``lib/``, ``data/``, ``variants/``, the kit (``MOBILITY_DATA_DIR``), the variant outputs,
+    the results and the HTML; the quick flag, the data mode, the Python and its ``site-packages`` folder (whose
+    modification time changes when a package is installed or removed). Caches, logs and ``__pycache__`` are left
+    out."""
+    import hashlib
+    import sysconfig
+
+    root, build = paths.root(), paths.build_dir()
+    h = hashlib.sha256()
+    h.update(repr((quick, os.environ.get("MOBILITY_DATA_DIR"), sys.executable, sys.version)).encode())
+    site = Path(sysconfig.get_paths()["purelib"])
+    trees = [root / "book", root / "lib", root / "data", root / "variants", build / "variants", build / "results"]
+    trees.append(html_dir())
+    ext = os.environ.get("MOBILITY_DATA_DIR")
+    if ext:
+        trees.append(Path(ext))
+    entries = [site, *(f for f in root.iterdir() if f.is_file())]
+    for tree in trees:
+        if tree.is_dir():
+            for dirpath, dirnames, filenames in os.walk(tree):
+                dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", ".jupyter_cache", "logs"))
+                entries += [Path(dirpath) / f for f in sorted(filenames) if not f.endswith((".pyc", ".lock"))]
+        else:
+            entries.append(tree)
+    for f in entries:
+        try:
+            st = f.stat()
+            h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        except OSError:
+            h.update(f"{f}\0missing\n".encode())
+    return h.hexdigest() + "\n"
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -224,6 +278,8 @@ def pdf(quick: bool = False) -> int:
     ``make book``) printed to ``_build/pdf/mobility.pdf`` and copied beside the HTML book, which links it.
 
     Returns the exit code; a failure names its log."""
+    from mobility.publish import inventory, scorecard
+
     logs = paths.build_dir() / "logs"
     t0 = time.perf_counter()
     scorecard.write_page()
