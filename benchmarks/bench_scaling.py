@@ -62,6 +62,8 @@ def machine() -> dict:
 
 def _warm():
     """Imports and one small computation of each workload in a worker (timed apart from the sweeps)."""
+    import polars  # noqa: F401 - what a worker formats large tables with (mobility.run.sweeps._csv)
+
     from mobility.models.mnc import TABLE3, batch
     from mobility.models.relocation import grid
 
@@ -127,19 +129,20 @@ def _max_rel_diff(a_csv, b_csv) -> float:
     return worst
 
 
-def single_core(quick: bool, base) -> dict:
+def single_core(quick: bool, base, surfaces=("GE surface", "relocation surface")) -> dict:
     """Part 1: per-point vs batched, one worker process each, in the same run. Wall time, and CPU time (the worker's
     and this process's: on a shared machine the CPU time is the measure of the work, the wall time also of the
     load)."""
     n = 20 if quick else 100
     out = {}
-    for label, make in (("GE surface", ge), ("relocation surface", relocation)):
+    for label, make in [w for w in (("GE surface", ge), ("relocation surface", relocation)) if w[0] in surfaces]:
         times, cpus, csvs = {}, {}, {}
         for method in ("scalar", "batch"):
             os.environ["MOBILITY_BUILD_DIR"] = str(base / "single" / method)
             sweep = make(n, 100 if not quick else 20, method=method, name=f"single-{method}")
             with executors.worker_environment(), executors.process_pool(1) as ex:
                 sweeps.run(make(2, 2, method=method, name=f"warm-{method}"), ex, force=True, progress=False)
+                ex.submit(_warm).result()  # the imports of the large-table path too
                 worker0, main0 = ex.submit(time.process_time).result(), time.process_time()
                 times[method], res = _timed_run(sweep, ex)
                 cpus[method] = ex.submit(time.process_time).result() - worker0 + time.process_time() - main0
@@ -262,6 +265,7 @@ def main(argv=None) -> int:
     ap.add_argument("--max-workers", type=int, default=os.cpu_count(), help="largest worker count (default: cores)")
     ap.add_argument("--chunks-per-worker", type=int, default=2, help="chunks per worker at the largest count")
     ap.add_argument("--skip-single", action="store_true", help="only the scaling part")
+    ap.add_argument("--single", choices=("ge", "relocation", "both"), default="both", help="surfaces of part 1")
     ap.add_argument("--skip-scaling", action="store_true", help="only the one-core part")
     ap.add_argument("--out", default=None, help="also write the figures as JSON to this file")
     args = ap.parse_args(argv)
@@ -275,7 +279,10 @@ def main(argv=None) -> int:
     report = {"machine": m}
     if not args.skip_single:
         print("\none core, per-point vs batched (whole sweeps on one worker process):", flush=True)
-        report["single_core"] = single_core(args.quick, base)
+        surfaces = {"ge": ("GE surface",), "relocation": ("relocation surface",)}.get(
+            args.single, ("GE surface", "relocation surface")
+        )
+        report["single_core"] = single_core(args.quick, base, surfaces)
     if not args.skip_scaling:
         print(f"\nscaling, 1..{args.max_workers} workers:", flush=True)
         report["scaling"] = scaling(args.quick, args.max_workers, args.chunks_per_worker, base)

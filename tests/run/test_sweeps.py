@@ -244,6 +244,7 @@ def test_chunks_are_sized_from_the_grid_and_the_modelled_cost_not_the_workers():
     assert sweeps.chunk_size(10_000, 2e-4, line=100) == 5_000
     assert sweeps.chunk_size(10_000, 3e-4, line=100) == 2_500  # 4 equal chunks rather than 3 + a remainder
     assert sweeps.chunk_size(7, 1e-4) == 7 and sweeps.chunk_size(200, 0.19) == 5
+    assert sweeps.chunk_size(100_000, 4e-5, line=100) == 25_000  # 1 / 4e-5 rounds below 25,000 in floats
     s = recipes.mnc_grid({"gamma": [20 + 0.25 * g for g in range(80)], "tau12": [1.1 + 0.005 * k for k in range(100)]})
     assert [len(c) for c in s.chunks] == [4000, 4000]
     with pytest.raises(ValueError, match="method 'fast' unknown"):

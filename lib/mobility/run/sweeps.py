@@ -206,7 +206,7 @@ def chunk_size(n: int, seconds_per_point: float, *, line: int = 1, seconds: floa
     Independent of the number of workers, so a table is the same bytes whatever runs it."""
     if n < 1:
         raise ValueError(f"need at least one point, got {n}")
-    target = max(1, int(seconds / seconds_per_point))
+    target = max(1, math.floor(seconds / seconds_per_point * (1 + 1e-12)))  # 1 / 4e-5 is 24999.999...: 25,000
     if target >= line > 1:
         target -= target % line
         lines = math.ceil(n / line)
