@@ -200,6 +200,14 @@ def scaling(quick: bool, max_workers: int, per_worker: int, base) -> dict:
         print(f"  {label}: {sw.n_rows} rows in {len(sw.chunks)} chunks of {len(sw.chunks[0])}", flush=True)
     results: dict = {label: {} for label, _, _ in built}
     tables: dict = {}
+    machine_eff = {}
+    for w in counts(max_workers):
+        machine_eff[w] = machine_efficiency(w)
+        print(
+            f"  the machine now: {w} busy process(es) run at {machine_eff[w]:.0%} of the speed of one alone "
+            f"(load {os.getloadavg()[0]:.2f})",
+            flush=True,
+        )
     for w in counts(max_workers):
         os.environ["MOBILITY_BUILD_DIR"] = str(base / f"{w}w")
         t0 = time.perf_counter()
@@ -241,12 +249,33 @@ def scaling(quick: bool, max_workers: int, per_worker: int, base) -> dict:
             f"{label:22s} " + "".join(f"{e:>8.0%} ({c:>4.0%})" for e, c in zip(effs, work, strict=True)) + f"  {same}"
         )
         summary[label] = {
+            "machine_efficiency": machine_eff,
             "efficiency": dict(zip(counts(max_workers), effs, strict=True)),
             "work_efficiency": dict(zip(counts(max_workers), work, strict=True)),
             "same_bytes": same,
             "runs": runs,
         }
     return summary
+
+
+def _spin(n: int = 3_000_000) -> float:
+    """A fixed amount of pure-Python work (no memory traffic); returns its wall seconds."""
+    t0 = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i * i % 7
+    return time.perf_counter() - t0
+
+
+def machine_efficiency(workers: int) -> float:
+    """What the machine gives ``workers`` busy processes at this moment: the wall time of a fixed piece of
+    pure-Python work alone over its wall time when ``workers`` copies run at once (1.0: as fast as alone). On a
+    shared machine this bounds the parallel efficiency any code can show."""
+    with executors.process_pool(workers) as pool:
+        list(pool.map(_spin, [100_000] * workers))  # start the processes
+        alone = min(pool.submit(_spin).result() for _ in range(2))
+        together = max(pool.map(_spin, [3_000_000] * workers))
+    return alone / together
 
 
 def _cpu(ex) -> float:
