@@ -41,3 +41,98 @@ def test_summarise_coverage_by_hand():
 def test_bad_n_reps():
     with pytest.raises(ValueError, match="n_reps"):
         montecarlo.run(synthetic.SimulationParams(n_countries=40), 0)
+
+
+# ------------------------------------------------------------------ the remedy: the pair-block bootstrap
+SPEC = ("stock", ("visa", "rta", "schengen", "gdp_diff"), ("orig_year", "dest_year", "pair"))
+
+
+@pytest.fixture(scope="module")
+def tiny_panel():
+    return synthetic.simulate_panel(synthetic.SimulationParams(n_countries=30, seed=7))
+
+
+def test_pair_bootstrap_shape_and_determinism(tiny_panel):
+    a = montecarlo.pair_bootstrap(tiny_panel, *SPEC, n_boot=3, seed=(7, 1))
+    assert a.shape == (3, 4) and list(a.columns) == list(SPEC[1])
+    b = montecarlo.pair_bootstrap(tiny_panel, *SPEC, n_boot=3, seed=(7, 1))
+    pd.testing.assert_frame_equal(a, b)  # seeded: byte-identical
+    c = montecarlo.pair_bootstrap(tiny_panel, *SPEC, n_boot=3, seed=(8, 1))
+    assert not np.allclose(a.visa, c.visa)
+
+
+def test_pair_bootstrap_resamples_whole_pairs(tiny_panel, monkeypatch):
+    seen = []
+    real = montecarlo.estimate.ppml
+
+    def spy(sample, *args, **kwargs):
+        seen.append(sample)
+        return real(sample, *args, **kwargs)
+
+    monkeypatch.setattr(montecarlo.estimate, "ppml", spy)
+    montecarlo.pair_bootstrap(tiny_panel, *SPEC, n_boot=2, seed=3)
+    n_pairs, n_waves = tiny_panel.pair.nunique(), tiny_panel.year.nunique()
+    for s in seen:
+        # as many drawn pairs as pairs, each drawn copy its own pair effect with all of its waves
+        assert s.pair.nunique() == n_pairs and (s.groupby("pair").size() == n_waves).all()
+        assert len(s) == len(tiny_panel)
+    # a pair drawn twice appears twice: the resample is not the original panel
+    assert (
+        not seen[0]
+        .stock.sort_values()
+        .reset_index(drop=True)
+        .equals(tiny_panel.stock.sort_values().reset_index(drop=True))
+    )
+
+
+def test_run_with_bootstrap_columns():
+    draws = montecarlo.run(synthetic.SimulationParams(n_countries=30), 1, n_boot=2)
+    for c in ("pair_bootstrap", "boot_mean", "boot_failed"):
+        assert c in draws.columns
+    s = montecarlo.summarise(draws)
+    for v in (*montecarlo.VARIANCES, *montecarlo.REMEDIES):
+        assert f"coverage_{v}" in s.columns and f"mcse_{v}" in s.columns
+    assert "bias_bc" in s.columns
+
+
+def test_summarise_bootstrap_by_hand():
+    draws = pd.DataFrame(
+        {
+            "rep": [0, 1, 2, 3],
+            "regressor": "x",
+            "truth": 0.0,
+            "coef": [0.3, 0.2, 0.1, 0.4],
+            "robust": 0.1,
+            "robust_slopes_only": 0.1,
+            "cluster_pair": 0.1,
+            "nobs": 10,
+            "pair_bootstrap": 0.1,
+            "boot_mean": [0.5, 0.3, 0.2, 0.5],  # bias-corrected: 2b - mean(b*) = 0.1, 0.1, 0.0, 0.3
+            "boot_failed": 0,
+        }
+    )
+    s = montecarlo.summarise(draws)
+    assert s.loc["x", "coverage_pair_bootstrap"] == 0.25  # only |0.1| <= 0.196
+    assert s.loc["x", "coverage_pair_bootstrap_bc"] == 0.75
+    assert s.loc["x", "bias"] == pytest.approx(0.25) and s.loc["x", "bias_bc"] == pytest.approx(0.125)
+    assert s.loc["x", "mcse_pair_bootstrap_bc"] == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
+
+
+def test_coverage_verdict_is_the_preregistered_rule():
+    # R = 100: two Monte Carlo SEs at the nominal rate are 2 * sqrt(0.95 * 0.05 / 100) = 0.0436
+    assert montecarlo.coverage_verdict(0.95, 100) == "within"
+    assert montecarlo.coverage_verdict(0.91, 100) == "within"
+    assert montecarlo.coverage_verdict(0.90, 100) == "under"
+    assert montecarlo.coverage_verdict(1.00, 100) == "over"
+    assert montecarlo.coverage_mcse(0.95, 100) == pytest.approx(0.021794, abs=1e-6)
+
+
+@pytest.mark.parametrize("bad", [0, 1, 2.0, True])
+def test_bad_n_boot(tiny_panel, bad):
+    with pytest.raises(ValueError, match="n_boot"):
+        montecarlo.pair_bootstrap(tiny_panel, *SPEC, n_boot=bad, seed=1)
+
+
+def test_run_bad_n_boot():
+    with pytest.raises(ValueError, match="n_boot"):
+        montecarlo.run(synthetic.SimulationParams(n_countries=30), 1, n_boot=1)
