@@ -26,3 +26,19 @@ def test_sample_and_errors(sample):
         did.dcdh(sample, effects=0)
     with pytest.raises(KeyError, match="visa"):
         did.did_sample(sample.drop(columns=["visa"]))
+
+
+def test_dcdh_reports_the_joint_placebo_test(sample):
+    a = did.dcdh(sample, effects=2, placebo=2)
+    assert {"t-1", "t-2"} <= set(a.index)
+    assert 0 <= a.attrs["p_joint_placebo"] <= 1 and 0 <= a.attrs["p_joint_effects"] <= 1
+
+
+def test_lpdid_placebos_are_labelled_like_dcdh(sample):
+    b = did.lpdid(sample, post_window=2, placebo=2)
+    assert list(b.index) == ["t-2", "t-1", "t0", "t+1", "t+2"]
+    plain = did.lpdid(sample, post_window=2)
+    # the post-treatment horizons do not depend on how many pre-periods are shown
+    assert b.loc["t0", "estimate"] == pytest.approx(plain.loc["t0", "estimate"], rel=1e-9)
+    with pytest.raises(ValueError, match="placebo"):
+        did.lpdid(sample, placebo=-1)

@@ -136,3 +136,17 @@ def test_bad_n_boot(tiny_panel, bad):
 def test_run_bad_n_boot():
     with pytest.raises(ValueError, match="n_boot"):
         montecarlo.run(synthetic.SimulationParams(n_countries=30), 1, n_boot=1)
+
+
+def test_coverage_table_from_results():
+    p = "gravity.montecarlo."
+    values = {
+        p + "n_reps": 100,
+        p + "visa.coverage_robust": 0.72,
+        p + "visa.coverage_pair_bootstrap": 0.94,
+        p + "rta.coverage_robust": 1.0,
+    }
+    t = montecarlo.coverage_table(values, p, regressors=("visa", "rta"))
+    assert list(t.regressor) == ["visa", "visa", "rta"]
+    assert list(t["rule (95% ± 2 MC s.e.)"]) == ["under", "within", "over"]
+    assert t["MC s.e."].iloc[0] == pytest.approx(np.sqrt(0.72 * 0.28 / 100))

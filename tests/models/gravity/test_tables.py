@@ -118,3 +118,12 @@ def test_to_frame_layout(sim):
     frame = tables.to_frame(fits)
     assert isinstance(frame, pd.DataFrame) and list(frame.columns) == ["(1)", "(2)", "(3)"]
     assert "Visa" in frame.index and "Observations" in frame.index
+
+
+def test_did_crosscheck_orders_horizons_and_marks_gaps():
+    a = pd.DataFrame({"estimate": [0.1, -0.2, 0.3], "se": [0.01, 0.02, 0.03]}, index=["t0", "t-1", "t+1"])
+    b = pd.DataFrame({"estimate": [0.5], "se": [0.05]}, index=["t-2"])
+    f = tables.did_crosscheck({"A": a, "B": b})
+    assert list(f.Horizon) == ["t-2", "t-1", "t0", "t+1"]
+    assert f.loc[f.Horizon == "t-1", "A"].item() == "-0.200 (0.020)"
+    assert f.loc[f.Horizon == "t0", "B"].item() == "—"

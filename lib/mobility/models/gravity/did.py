@@ -32,7 +32,11 @@ def did_sample(panel: pd.DataFrame, treatment: str = "visa") -> pd.DataFrame:
 
 def dcdh(sample: pd.DataFrame, effects: int = 4, placebo: int = 1, controls=None, treatment: str = "visa"):
     """de Chaisemartin–D'Haultfoeuille event-study effects: DataFrame indexed ``t0, t+1, ...`` (and placebos
-    ``t-1, ...``) with ``estimate, se, n, switchers``."""
+    ``t-1, ...``) with ``estimate, se, n, switchers``.
+
+    ``attrs["p_joint_placebo"]`` is the package's p-value of the joint test that all placebos are zero (the test of
+    parallel pre-trends; NaN when the package reports none), ``attrs["p_joint_effects"]`` that of the joint test that
+    all effects are zero."""
     import polars as pl
     from did_multiplegt_dyn import DidMultiplegtDyn
 
@@ -70,12 +74,28 @@ def dcdh(sample: pd.DataFrame, effects: int = 4, placebo: int = 1, controls=None
                     "switchers": int(r["Switchers"]),
                 }
             )
-    return pd.DataFrame(rows).set_index("horizon")
+    out = pd.DataFrame(rows).set_index("horizon")
+    out.attrs["p_joint_placebo"] = _pvalue(res.get("p_jointplacebo"))
+    out.attrs["p_joint_effects"] = _pvalue(res.get("p_jointeffects"))
+    return out
 
 
-def lpdid(sample: pd.DataFrame, post_window: int = 3, treatment: str = "visa") -> pd.DataFrame:
+def _pvalue(v) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def lpdid(sample: pd.DataFrame, post_window: int = 3, treatment: str = "visa", placebo: int = 0) -> pd.DataFrame:
     """pyfixest's local-projections DiD (absorbing treatment; pairs treated from the first wave dropped): DataFrame
-    indexed ``t0, t+1, ...`` with ``estimate, se``; a cross-check of :func:`dcdh`."""
+    indexed ``t0, t+1, ...`` with ``estimate, se``; a cross-check of :func:`dcdh`.
+
+    With ``placebo = L > 0`` it also returns the pre-treatment differences ``t-1, ..., t-L``, labelled as
+    :func:`dcdh`'s placebos: ``t-l`` is the DiD of ``Y(F-1-l) - Y(F-1)`` (``F`` the first treated wave), i.e.
+    pyfixest's relative period ``-(l+1)`` against its reference period ``-1``."""
+    if isinstance(placebo, bool) or not isinstance(placebo, int) or placebo < 0:
+        raise ValueError(f"placebo must be an integer >= 0, got {placebo!r}")
     import pyfixest as pf
 
     first = sample[sample[treatment] == 1].groupby("group").period.min()
@@ -89,7 +109,7 @@ def lpdid(sample: pd.DataFrame, post_window: int = 3, treatment: str = "visa") -
             idname="group",
             tname="period",
             gname="gname",
-            pre_window=-1,
+            pre_window=placebo + 1 if placebo else -1,
             post_window=post_window,
             att=False,
             vcov={"CRV1": "group"},
@@ -98,11 +118,11 @@ def lpdid(sample: pd.DataFrame, post_window: int = 3, treatment: str = "visa") -
     out = []
     for idx, r in tidy.iterrows():
         k = int(round(float(str(idx).split(":")[-1]))) if not isinstance(idx, (int, float)) else int(idx)
-        if k < 0:
+        if k < 0 and (k == -1 or -k - 1 > placebo):
             continue
         out.append(
             {
-                "horizon": "t0" if k == 0 else f"t+{k}",
+                "horizon": "t0" if k == 0 else (f"t+{k}" if k > 0 else f"t-{-k - 1}"),
                 "estimate": float(r["Estimate"]),
                 "se": float(r["Std. Error"]),
             }

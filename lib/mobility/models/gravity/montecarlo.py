@@ -5,7 +5,7 @@ SEs with only the slopes counted; SEs clustered by pair), and, on request, under
 under-coverage: the pair-block bootstrap (:func:`pair_bootstrap`).
 
 **The remedy.** Three-way PPML has an incidental-parameter bias of order ``1/N`` in its coefficients and a downward
-bias of the same order in its sandwich standard errors (Weidner & Zylkin 2021, J. Int. Econ. 133, 103513). The
+bias of the same order in its sandwich standard errors (Weidner & Zylkin 2021, J. Int. Econ. 132, 103513). The
 pair-block (cluster) bootstrap resamples whole pairs — all waves of a corridor together, each drawn pair a new pair
 effect — and re-estimates the model with all three sets of fixed effects on every resample, so its spread includes
 the noise of the country-year effects that the sandwich treats as known. Two intervals are built from it: the
@@ -28,7 +28,16 @@ import pandas as pd
 
 from . import estimate, synthetic, tables
 
-__all__ = ["run", "summarise", "pair_bootstrap", "coverage_verdict", "coverage_mcse", "VARIANCES", "REMEDIES"]
+__all__ = [
+    "run",
+    "summarise",
+    "pair_bootstrap",
+    "coverage_verdict",
+    "coverage_mcse",
+    "coverage_table",
+    "VARIANCES",
+    "REMEDIES",
+]
 
 VARIANCES = ("robust", "robust_slopes_only", "cluster_pair")
 #: the intervals built from the pair-block bootstrap (columns of :func:`run` when ``n_boot > 0``)
@@ -91,7 +100,8 @@ def run(params: synthetic.SimulationParams, n_reps: int, spec: str = "table2.col
 
     With ``n_boot > 0`` each replication is also bootstrapped (:func:`pair_bootstrap`, ``n_boot`` resamples, seed
     ``(params.seed + r, 1)``), adding the columns ``pair_bootstrap`` (the bootstrap standard deviation),
-    ``boot_mean`` (the mean of the resampled estimates) and ``boot_failed`` (resamples without an estimate).
+    ``boot_mean`` (the mean of the resampled estimates) and ``boot_failed`` (the replication's resamples that
+    gave no estimate of some regressor; the same on each of its rows).
     """
     if isinstance(n_reps, bool) or not isinstance(n_reps, int) or n_reps < 1:
         raise ValueError(f"n_reps must be an integer >= 1, got {n_reps!r}")
@@ -120,7 +130,7 @@ def run(params: synthetic.SimulationParams, n_reps: int, spec: str = "table2.col
                 b = boot[reg].dropna()
                 row["pair_bootstrap"] = float(b.std(ddof=1)) if len(b) > 1 else np.nan
                 row["boot_mean"] = float(b.mean()) if len(b) else np.nan
-                row["boot_failed"] = int(n_boot - len(b))
+                row["boot_failed"] = int(boot.isna().any(axis=1).sum())
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -167,3 +177,38 @@ def summarise(draws: pd.DataFrame) -> pd.DataFrame:
             row[f"mcse_{v}"] = coverage_mcse(cov, n)
         out[reg] = row
     return pd.DataFrame(out).T
+
+
+#: how :func:`coverage_table` names the intervals
+INTERVAL_LABELS = {
+    "robust": "robust (uncorrected)",
+    "robust_slopes_only": "robust, slopes only counted (uncorrected)",
+    "cluster_pair": "pair-clustered (uncorrected)",
+    "pair_bootstrap": "pair-block bootstrap",
+    "pair_bootstrap_bc": "pair-block bootstrap, bias-corrected",
+}
+
+
+def coverage_table(values: dict, prefix: str, regressors=("visa", "schengen", "rta")) -> pd.DataFrame:
+    """The coverage of every interval beside the uncorrected ones, from a Monte Carlo variant's results
+    (``values[prefix + "n_reps"]`` and ``values[prefix + "<regressor>.coverage_<interval>"]``): one row per
+    regressor and interval with the coverage, its Monte Carlo standard error and the verdict of the pre-registered
+    rule (:func:`coverage_verdict`)."""
+    n = int(values[prefix + "n_reps"])
+    rows = []
+    for reg in regressors:
+        for v, label in INTERVAL_LABELS.items():
+            key = f"{prefix}{reg}.coverage_{v}"
+            if key not in values:
+                continue
+            cov = float(values[key])
+            rows.append(
+                {
+                    "regressor": reg,
+                    "interval": label,
+                    "coverage": cov,
+                    "MC s.e.": coverage_mcse(cov, n),
+                    "rule (95% ± 2 MC s.e.)": coverage_verdict(cov, n),
+                }
+            )
+    return pd.DataFrame(rows)

@@ -552,3 +552,19 @@ def did_frame(effects: pd.DataFrame, paper: dict) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def did_crosscheck(columns: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Event-study estimates side by side: one row per horizon (placebos ``t-L ... t-1`` first, then ``t0, t+1,
+    ...``), one column per estimator in ``columns`` (name -> a :func:`~.did.dcdh` or :func:`~.did.lpdid` frame),
+    each cell ``"estimate (s.e.)"`` or "—" where that estimator has no such horizon."""
+    horizons = sorted(
+        dict.fromkeys(h for f in columns.values() for h in f.index), key=lambda h: 0 if h == "t0" else int(h[1:])
+    )
+    rows = []
+    for h in horizons:
+        row = {"Horizon": h}
+        for name, f in columns.items():
+            row[name] = f"{f.loc[h, 'estimate']:.3f} ({f.loc[h, 'se']:.3f})" if h in f.index else "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
