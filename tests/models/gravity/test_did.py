@@ -42,3 +42,10 @@ def test_lpdid_placebos_are_labelled_like_dcdh(sample):
     assert b.loc["t0", "estimate"] == pytest.approx(plain.loc["t0", "estimate"], rel=1e-9)
     with pytest.raises(ValueError, match="placebo"):
         did.lpdid(sample, placebo=-1)
+
+
+def test_lpdid_clips_post_window_to_the_data(sample):
+    b = did.lpdid(sample, post_window=50)
+    first = sample[sample.visa == 1].groupby("group").period.min()
+    earliest = first[first > 1].min()  # pairs treated from the first wave are dropped
+    assert b.index[-1] == f"t+{sample.period.max() - earliest}"

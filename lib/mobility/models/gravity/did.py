@@ -89,7 +89,8 @@ def _pvalue(v) -> float:
 
 def lpdid(sample: pd.DataFrame, post_window: int = 3, treatment: str = "visa", placebo: int = 0) -> pd.DataFrame:
     """pyfixest's local-projections DiD (absorbing treatment; pairs treated from the first wave dropped): DataFrame
-    indexed ``t0, t+1, ...`` with ``estimate, se``; a cross-check of :func:`dcdh`.
+    indexed ``t0, t+1, ...`` (up to ``t+post_window``, or the last horizon the data hold) with ``estimate, se``; a
+    cross-check of :func:`dcdh`.
 
     With ``placebo = L > 0`` it also returns the pre-treatment differences ``t-1, ..., t-L``, labelled as
     :func:`dcdh`'s placebos: ``t-l`` is the DiD of ``Y(F-1-l) - Y(F-1)`` (``F`` the first treated wave), i.e.
@@ -101,6 +102,9 @@ def lpdid(sample: pd.DataFrame, post_window: int = 3, treatment: str = "visa", p
     first = sample[sample[treatment] == 1].groupby("group").period.min()
     d = sample.assign(gname=sample.group.map(first).fillna(0).astype(np.int64))
     d = d[d.gname != 1]
+    treated = d.gname[d.gname > 0]
+    if len(treated):  # no later horizon than the data hold (pyfixest raises otherwise)
+        post_window = min(post_window, int(d.period.max() - treated.min()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = pf.lpdid(
