@@ -125,5 +125,5 @@ def test_did_crosscheck_orders_horizons_and_marks_gaps():
     b = pd.DataFrame({"estimate": [0.5], "se": [0.05]}, index=["t-2"])
     f = tables.did_crosscheck({"A": a, "B": b})
     assert list(f.Horizon) == ["t-2", "t-1", "t0", "t+1"]
-    assert f.loc[f.Horizon == "t-1", "A"].item() == "-0.200 (0.020)"
+    assert f.loc[f.Horizon == "t-1", "A"].item() == "\u2212" + "0.200 (0.020)"
     assert f.loc[f.Horizon == "t0", "B"].item() == "—"

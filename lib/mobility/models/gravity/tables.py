@@ -557,7 +557,7 @@ def did_frame(effects: pd.DataFrame, paper: dict) -> pd.DataFrame:
 def did_crosscheck(columns: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Event-study estimates side by side: one row per horizon (placebos ``t-L ... t-1`` first, then ``t0, t+1,
     ...``), one column per estimator in ``columns`` (name -> a :func:`~.did.dcdh` or :func:`~.did.lpdid` frame),
-    each cell ``"estimate (s.e.)"`` or "—" where that estimator has no such horizon."""
+    each cell ``"estimate (s.e.)"`` (true minus signs) or "—" where that estimator has no such horizon."""
     horizons = sorted(
         dict.fromkeys(h for f in columns.values() for h in f.index), key=lambda h: 0 if h == "t0" else int(h[1:])
     )
@@ -565,6 +565,6 @@ def did_crosscheck(columns: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for h in horizons:
         row = {"Horizon": h}
         for name, f in columns.items():
-            row[name] = f"{f.loc[h, 'estimate']:.3f} ({f.loc[h, 'se']:.3f})" if h in f.index else "—"
+            row[name] = f"{_num(f.loc[h, 'estimate'])} ({_num(f.loc[h, 'se'])})" if h in f.index else "—"
         rows.append(row)
     return pd.DataFrame(rows)
