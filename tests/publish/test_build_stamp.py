@@ -38,3 +38,17 @@ def test_a_build_with_nothing_changed_is_skipped_and_any_change_builds(tmp_path,
     out.parent.mkdir(parents=True)
     out.write_text("{}")
     assert book.inputs_stamp(False) != stamp
+
+
+def test_second_python_venvs_are_not_book_sources():
+    """`.ci/run` and `make test-fast VENV=.venv-3.13` create `.venv-<version>` in the repository root; Sphinx must
+    not read its site-packages as pages (it did: a later `make book` executed papermill's test notebooks)."""
+    import fnmatch
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    patterns = yaml.safe_load((root / "_config.yml").read_text())["exclude_patterns"]
+    for venv in (".venv", ".venv-3.12", ".venv-3.13"):
+        assert any(fnmatch.fnmatch(venv, p) for p in patterns), (venv, patterns)
