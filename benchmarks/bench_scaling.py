@@ -12,7 +12,9 @@ path (`method="batch"`), side by side; prints the ratio and the largest differen
 Part 2, scaling: for 1, 2, 4, ... up to `os.cpu_count()` (or --max-workers) single-threaded Dask workers on a
 LocalCluster, the GE surface, the relocation surface and a PPML Monte Carlo, each sized to about --chunks-per-worker
 chunks of ~1 s per worker at the largest count (the chunking does not depend on the worker count). Workers are
-warmed up (imports, one small solve) before timing. Prints throughput, speed-up and parallel efficiency
+warmed up (imports, one small solve) before timing, and each measurement is the fastest of --repeat runs (3; on a
+shared machine other jobs only ever slow a run down, so the fastest is the closest to the code's own time; every
+run's table is compared). Prints throughput, speed-up and parallel efficiency
 (throughput / (workers x throughput on one worker)), and whether each table has the same bytes at every count.
 The machine is printed first, with its load average before and after: on a shared machine the efficiency is
 bounded by the idle cores.
@@ -181,8 +183,8 @@ def counts(max_workers: int) -> list:
     return [*out, max_workers]
 
 
-def scaling(quick: bool, max_workers: int, per_worker: int, base) -> dict:
-    """Part 2: the three workloads on 1, 2, 4, ... workers."""
+def scaling(quick: bool, max_workers: int, per_worker: int, base, repeat: int = 3) -> dict:
+    """Part 2: the three workloads on 1, 2, 4, ... workers, each timed as the fastest of ``repeat`` runs."""
     k = per_worker * max_workers  # chunks per workload
     ge_lines = 4 if quick else 50 * k  # 50 lines of 100 points = one ~1 s chunk
     workloads = [
@@ -221,10 +223,17 @@ def scaling(quick: bool, max_workers: int, per_worker: int, base) -> dict:
                 flush=True,
             )
             for label, sw, unit in built:
-                cpu0 = _cpu(ex)
-                dt, res = _timed_run(sw, ex)
-                cpu = _cpu(ex) - cpu0
-                tables[label, w] = res.csv.read_bytes()
+                best = None
+                for _ in range(repeat):  # the fastest of `repeat` runs: the noise of a shared machine only adds
+                    cpu0 = _cpu(ex)
+                    dt, res = _timed_run(sw, ex)
+                    cpu = _cpu(ex) - cpu0
+                    if best is None or dt < best[0]:
+                        best = (dt, cpu)
+                    data = res.csv.read_bytes()
+                    if tables.setdefault((label, w), data) != data:
+                        tables[label, w] = b""  # two runs on the same workers differ: reported as not the same
+                dt, cpu = best
                 n = sw.n_rows if unit != "replications" else len({r["replication"] for c in sw.chunks for r in c})
                 results[label][w] = {"seconds": dt, "rate": n / dt, "n": n, "cpu_s": cpu, "load": os.getloadavg()[0]}
                 one = results[label][1]
@@ -293,6 +302,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="tiny sizes: checks that the script runs")
     ap.add_argument("--max-workers", type=int, default=os.cpu_count(), help="largest worker count (default: cores)")
     ap.add_argument("--chunks-per-worker", type=int, default=2, help="chunks per worker at the largest count")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each scaling measurement; the fastest counts")
     ap.add_argument("--skip-single", action="store_true", help="only the scaling part")
     ap.add_argument("--single", choices=("ge", "relocation", "both"), default="both", help="surfaces of part 1")
     ap.add_argument("--skip-scaling", action="store_true", help="only the one-core part")
@@ -314,7 +324,7 @@ def main(argv=None) -> int:
         report["single_core"] = single_core(args.quick, base, surfaces)
     if not args.skip_scaling:
         print(f"\nscaling, 1..{args.max_workers} workers:", flush=True)
-        report["scaling"] = scaling(args.quick, args.max_workers, args.chunks_per_worker, base)
+        report["scaling"] = scaling(args.quick, args.max_workers, args.chunks_per_worker, base, args.repeat)
     report["load_after"] = os.getloadavg()[0]
     print(
         f"\nload average after: {report['load_after']:.2f}; {time.perf_counter() - T0:.0f} s in all; "

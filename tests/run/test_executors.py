@@ -260,3 +260,39 @@ def test_variants_on_cluster_match_local_pool(tmp_path, monkeypatch, capsys):
     # the cache key does not depend on the executor: the cluster's output is current for a local run
     assert cli.main(["variants", "run", "demo/one", "--no-progress"]) == 0
     assert "0 ran, 1 up to date" in capsys.readouterr().out
+
+
+def _threads_env():
+    import os
+
+    return {k: os.environ.get(k) for k in executors.THREAD_ENV}
+
+
+def test_processes_started_for_work_are_single_threaded_but_not_checked_for_it():
+    """Pools, workers and kernels get one rayon/numba/polars thread (pyfixest would otherwise start one per core in
+    every worker); :func:`check_workers` does not require it of external workers, since it changes no digit."""
+    with executors.worker_environment(), executors.process_pool(1) as pool:
+        assert pool.submit(_threads_env).result() == executors.THREAD_ENV
+    assert not set(executors.THREAD_ENV) & set(executors.expected_identity()["environment"])
+
+
+@pytest.mark.slow
+def test_rayon_threads_change_no_digit_of_a_monte_carlo(tmp_path):
+    """The claim behind :data:`THREAD_ENV`: a PPML Monte Carlo chunk has the same bytes with 1 and 2 rayon and
+    numba threads."""
+    pytest.importorskip("pyfixest")
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from mobility.run import recipes, sweeps\n"
+        "sw = recipes.gravity_montecarlo(3, simulation={'n_countries': 30}, chunk_size=3, name='t')\n"
+        "print(sweeps._call(sw.fn, sw.chunks[0], sw.options, tuple(sw.sort_by))['body'])\n"
+    )
+    out = []
+    for n in ("1", "2"):
+        env = {**os.environ, **executors.WORKER_ENV, "RAYON_NUM_THREADS": n, "NUMBA_NUM_THREADS": n}
+        env["MOBILITY_BUILD_DIR"] = str(tmp_path / n)
+        out.append(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True))
+    assert out[0].stdout and out[0].stdout == out[1].stdout

@@ -52,6 +52,7 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "HASH_SEED",
     "WORKER_ENV",
+    "THREAD_ENV",
     "parse_scheduler",
     "executor",
     "connect",
@@ -166,9 +167,18 @@ def environment() -> dict:
     return {k: hash_seed() if k == "PYTHONHASHSEED" else os.environ.get(k, "unset") for k in WORKER_ENV}
 
 
+#: thread counts that are part of a result's speed, not of its digits. pyfixest's Rust core (rayon) and its numba
+#: loops start a thread per core in every process, so one worker already took ~1.3 of the 2 cores (18.1 s of CPU
+#: in 14.0 s of a Monte Carlo) and two workers competed for them. Both are parallel over columns or fixed effects,
+#: not over sums: a Monte Carlo's table has the same bytes with 1, 2 or 4 rayon threads (checked 30 Nov 2026).
+#: Not required of external workers (:func:`check_workers`), since it changes no digit.
+THREAD_ENV = {"RAYON_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1", "POLARS_MAX_THREADS": "1"}
+
+
 def worker_environment():
-    """Within the block, processes started from here (pools, workers, kernels) get :data:`WORKER_ENV`."""
-    return environ(WORKER_ENV)
+    """Within the block, processes started from here (pools, workers, kernels) get :data:`WORKER_ENV` and
+    :data:`THREAD_ENV`."""
+    return environ({**WORKER_ENV, **THREAD_ENV})
 
 
 def identity() -> dict:
