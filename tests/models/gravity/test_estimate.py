@@ -123,3 +123,37 @@ def test_leave_one_out_instrument_by_hand():
     row = (df.origin == "c0") & (df.destination == "c1")
     # origin c0 excluding c1 -> {c2}: 1/3; destination c1 excluding c0 -> {}: 0
     assert iv[row].item() == pytest.approx(0.0)
+
+
+def test_pruning_of_all_zero_groups_matches_a_groupby_reference():
+    """The fixed point of dropping fixed-effect groups whose outcome is all zero, against the plain pandas
+    definition, on panels with many zeros (pruning one effect's groups empties another's)."""
+    import numpy as np
+    import pandas as pd
+
+    from mobility.models.gravity import estimate
+
+    def reference(frame, depvar, fe):
+        frame = frame.copy()
+        while True:
+            n = len(frame)
+            for f in fe:
+                frame = frame[frame.groupby(f)[depvar].transform(lambda y: (y > 0).any())]
+            if len(frame) == n:
+                return frame
+
+    rng = np.random.default_rng(3)
+    for trial in range(20):
+        n = 400
+        frame = pd.DataFrame(
+            {
+                "y": rng.poisson(0.4, n) * rng.integers(0, 2, n),
+                "a": rng.integers(0, 30, n).astype(str),
+                "b": rng.integers(0, 25, n),
+                "c": rng.integers(0, 60, n),
+            }
+        )
+        kept, dropped = estimate._prune_zero_groups(frame, "y", ("a", "b", "c"))
+        want = reference(frame, "y", ("a", "b", "c"))
+        assert kept.index.tolist() == want.index.tolist(), trial
+        assert dropped == n - len(want)

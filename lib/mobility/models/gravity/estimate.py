@@ -358,12 +358,15 @@ def _prune_zero_groups(frame: pd.DataFrame, depvar: str, fe: tuple[str, ...]) ->
     """
     keep = np.ones(len(frame), bool)
     positive = frame[depvar].to_numpy() > 0
+    # group codes once (a groupby-transform per pass ran a Python loop over the groups: 0.27 s of a 2 s fit)
+    codes = {f: pd.factorize(frame[f].to_numpy())[0] for f in fe}
     changed = bool(fe)
     while changed:
         changed = False
         for f in fe:
             idx = np.flatnonzero(keep)
-            any_pos = pd.Series(positive[idx]).groupby(frame[f].to_numpy()[idx]).transform("any").to_numpy()
+            c = codes[f][idx]
+            any_pos = np.bincount(c, weights=positive[idx], minlength=int(c.max(initial=-1)) + 1)[c] > 0
             if not any_pos.all():
                 keep[idx[~any_pos]] = False
                 changed = True
