@@ -152,3 +152,13 @@ def test_parameters_cell_must_be_literals(tmp_path):
     nb.write_text(nb.read_text().replace("scale = 1.0", "scale = compute()"))
     with pytest.raises(variants.VariantsError, match="must be a literal"):
         variants.notebook_parameters(nb)
+
+
+def test_longest_variants_are_submitted_first(tmp_path, monkeypatch):
+    """Never-timed variants keep the plan order and go first; timed ones follow from the longest last run down."""
+    monkeypatch.setenv("MOBILITY_BUILD_DIR", str(tmp_path))
+    jobs = [variants.Job("f", v, "nb.md", "{}", v) for v in ("a", "b", "c", "d", "e")]
+    for v, secs in (("b", 5.0), ("c", 50.0), ("e", 20.0)):
+        (tmp_path / "variants" / "f" / v).mkdir(parents=True)
+        (tmp_path / "variants" / "f" / v / "timing.json").write_text(json.dumps({"seconds": secs}))
+    assert [j.variant for j in variants.longest_first(jobs)] == ["a", "d", "c", "e", "b"]
