@@ -244,9 +244,6 @@ class _Rows:
     def __init__(self, rows):
         self.rows = rows
 
-    def __reduce__(self):
-        return (_Rows, (self.rows,))
-
 
 def _call(fn, rows, options, sort_by=()):
     """What a worker runs: the chunk's output as CSV text (header and body apart), sorted by ``sort_by`` inside

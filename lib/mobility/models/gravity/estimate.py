@@ -366,7 +366,7 @@ def _prune_zero_groups(frame: pd.DataFrame, depvar: str, fe: tuple[str, ...]) ->
         for f in fe:
             idx = np.flatnonzero(keep)
             c = codes[f][idx]
-            any_pos = np.bincount(c, weights=positive[idx], minlength=int(c.max(initial=-1)) + 1)[c] > 0
+            any_pos = np.bincount(c, weights=positive[idx])[c] > 0
             if not any_pos.all():
                 keep[idx[~any_pos]] = False
                 changed = True
