@@ -70,7 +70,7 @@ figures: $(STAMP)
 # One line per stage, then how long each took.
 book: $(STAMP)
 	@t0=$$SECONDS; echo "book: 1/2 variants"; $(PY) -m mobility variants run $(VARIANTS_EXEC) || exit $$?; \
-	t1=$$SECONDS; echo "book: 2/2 pages and HTML (jupyter-book)"; $(PY) -m mobility book build || exit $$?; \
+	t1=$$SECONDS; echo "book: 2/2 pages and HTML (jupyter-book)"; $(PY) -m mobility book build --jobs $(JOBS) || exit $$?; \
 	t2=$$SECONDS; echo "book: timings: variants $$((t1 - t0)) s, pages and HTML $$((t2 - t1)) s, total $$((t2 - t0)) s"
 
 # The PDF: the single-page build (same execution cache as `make book`) printed by Debian's chromium.

@@ -74,7 +74,7 @@ def quick_build():
     os.environ["MOBILITY_BUILD_DIR"] = str(build)
     try:
         summary = variants.run(variants.plan(None, quick=True), jobs_n=2, progress=False)
-        code = book.build(quick=True)
+        code = book.build(quick=True, jobs=2)
         log = build / "logs" / "book-pass1.log"
         failed = {str(Path(p).resolve().relative_to(ROOT)): tb for p, tb in book.failed_pages(log).items()}
         html = toc.html_dir()

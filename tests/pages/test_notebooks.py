@@ -60,3 +60,11 @@ def test_every_notebook_has_quick_parameter():
     for page in PAGES + sorted({str(s.notebook.relative_to(ROOT)) for s in variants.load_specs().values()}):
         params = variants.notebook_parameters(ROOT / page)
         assert params.get("quick") is False, f"{page}: parameters cell must set quick = False"
+
+
+def test_pages_ran_ahead_so_sphinx_executed_none(quick_build):
+    """``book build --jobs 2`` executes the pages two at a time before Sphinx (``build.execute_pages``): every page
+    is then a cache hit for Sphinx, which executes none (a cache-key mismatch would run them all a second time)."""
+    text = quick_build["log"].read_text(encoding="utf-8", errors="replace")
+    assert "Executing notebook using" not in text
+    assert "Using cached notebook" in text

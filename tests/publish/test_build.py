@@ -3,6 +3,7 @@ nothing. Runs jupyter-book on a throwaway book that uses a throwaway copy of the
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -105,3 +106,73 @@ def test_failing_cell_fails_the_build(mini):
     assert proc.returncode != 0
     assert "ZeroDivisionError" in proc.stdout + proc.stderr
     assert "Executing notebook failed" in proc.stdout + proc.stderr
+
+
+def execute_ahead(root: Path, jobs: int = 2, quick: bool = False):
+    """``build.execute_pages`` in its own process, on the throwaway book (as ``python -m mobility book build``)."""
+    log = root / "exec.log"
+    log.unlink(missing_ok=True)
+    env = dict(os.environ, MOBILITY_ROOT=str(root), EXEC_LOG=str(log), PYTHONPATH=str(root / "lib"))
+    env.pop("MOBILITY_BUILD_DIR", None)
+    env.pop("MOBILITY_OUTPUT_DIR", None)
+    code = (
+        "import json; from mobility.publish import build; "
+        f"print(json.dumps(build.execute_pages(quick={quick}, jobs={jobs})))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True)
+    executed = sorted(log.read_text().split()) if log.exists() else []
+    return proc, executed
+
+
+def test_pages_executed_ahead_are_what_sphinx_finds_in_the_cache(mini):
+    """Pages run two at a time before Sphinx are cache hits for it: Sphinx executes nothing and shows their
+    numbers; a second run ahead finds them all cached; a changed input runs its page again."""
+    proc, executed = execute_ahead(mini)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert sorted(summary["ran"]) == ["book/ch/a.md", "book/ch/b.md", "book/ch/c.md"] and executed == ["a", "b", "c"]
+    assert "executing 3 page(s), 2 at a time" in proc.stdout
+
+    proc, executed = build(mini)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert executed == [], "Sphinx executed a page that had just been executed ahead (cache key mismatch)"
+    assert "1.50" in (mini / "_build" / "html" / "book" / "ch" / "b.html").read_text()
+
+    proc, executed = execute_ahead(mini)
+    assert executed == [] and sorted(json.loads(proc.stdout.strip().splitlines()[-1])["cached"]) == [
+        "book/ch/a.md",
+        "book/ch/b.md",
+        "book/ch/c.md",
+    ]
+    (mini / "data" / "ch" / "in.csv").write_text("x,3\n")
+    proc, executed = execute_ahead(mini, quick=True)
+    assert executed == ["a", "b", "c"]  # quick pages are other cache entries
+    proc, executed = execute_ahead(mini)
+    assert executed == ["b"]
+
+
+def test_a_page_failing_ahead_is_left_for_sphinx_to_report(mini):
+    page = mini / "book" / "ch" / "c.md"
+    page.write_text(page.read_text().replace("results.record('ch.c.value', 1.5)", "1 / 0"))
+    proc, executed = execute_ahead(mini)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["failed"] == ["book/ch/c.md"]
+    assert "book: page book/ch/c.md failed (ZeroDivisionError" in proc.stdout
+    proc, executed = build(mini)
+    assert executed == ["c"] and proc.returncode != 0
+    assert "ZeroDivisionError" in proc.stdout + proc.stderr
+
+
+def test_book_build_refuses_a_bad_jobs_count():
+    proc = subprocess.run(
+        [sys.executable, "-m", "mobility", "book", "build", "--jobs", "0"],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "lib")),
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: argument --jobs: --jobs must be a whole number >= 1, got '0' "
+        "(see `python -m mobility book build --help`)"
+    ]

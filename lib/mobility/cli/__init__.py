@@ -33,6 +33,17 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _jobs(text: str) -> int:
+    """``--jobs``: a whole number of processes, at least 1 (argparse reports anything else in one line)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be a whole number >= 1, got {text!r}")
+    return n
+
+
 def _variants_list(args) -> int:
     from mobility.run import variants
 
@@ -66,7 +77,7 @@ def _variants_run(args) -> int:
 def _book_build(args) -> int:
     from mobility.publish import build as book
 
-    return book.build(quick=args.quick)
+    return book.build(quick=args.quick, jobs=args.jobs)
 
 
 def _book_pdf(args) -> int:
@@ -145,7 +156,7 @@ def _smoke(args) -> int:
     summary = variants.run(variants.plan(None, quick=True), jobs_n=args.jobs, progress=True)
     for _, msg in summary["failed"]:
         print(f"error: {msg}", file=sys.stderr)
-    code = book.build(quick=True)
+    code = book.build(quick=True, jobs=args.jobs)
     return 1 if summary["failed"] or code else 0
 
 
@@ -181,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     sb = pb.add_subparsers(dest="action", required=True, parser_class=_Parser)
     pbb = sb.add_parser("build", help="scorecard + jupyter-book build (cache mode, -W)")
     pbb.add_argument("--quick", action="store_true", help="run every page with quick = True (what the tests do)")
+    pbb.add_argument("--jobs", type=_jobs, default=1, help="execute N pages at once before the Sphinx pass")
     pbb.set_defaults(func=_book_build)
     pbp = sb.add_parser("pdf", help="print the single-page build to _build/pdf/mobility.pdf (Debian chromium)")
     pbp.add_argument("--quick", action="store_true", help="quick pages (what the tests print)")
@@ -201,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     prd.add_argument("--check", action="store_true")
     prd.set_defaults(func=_readme)
     ps = sub.add_parser("smoke", help="every variant and page with quick=True")
-    ps.add_argument("--jobs", type=int, default=1)
+    ps.add_argument("--jobs", type=_jobs, default=1)
     ps.set_defaults(func=_smoke)
 
     from mobility.cli import data as data_cli

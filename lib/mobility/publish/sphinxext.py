@@ -38,6 +38,36 @@ def _set_quick(nb) -> None:
             return
 
 
+def _prepare(nb, text: str, path, quick: bool):
+    """What the build does to a page it reads: hide the parameters cell, set ``quick`` when asked, and put the
+    dependency fingerprint into ``kernelspec`` (so that it is part of jupyter-cache's key)."""
+    if any(c.cell_type == "code" for c in nb.cells):
+        _hide_parameters(nb)
+        if quick:
+            _set_quick(nb)
+        ks = dict(nb.metadata.get("kernelspec", {}))
+        ks["mobility_deps"] = deps.fingerprint(text, Path(path) if path else None)
+        nb.metadata["kernelspec"] = ks
+    return nb
+
+
+def read_page(path: Path, quick: bool):
+    """The notebook of page ``path`` exactly as the build's reader gives it to jupyter-cache (same code, same
+    ``kernelspec``, so the same cache key): for executing pages ahead of Sphinx (:mod:`mobility.publish.build`)."""
+    import myst_nb.core.read as read
+    import yaml
+    from myst_parser.config.main import MdParserConfig
+
+    from mobility.core import paths
+
+    cfg = yaml.safe_load((paths.root() / "_config.yml").read_text(encoding="utf-8")) or {}
+    config = MdParserConfig(enable_extensions=set((cfg.get("parse") or {}).get("myst_enable_extensions") or ()))
+    original = getattr(read.read_myst_markdown_notebook, "_mobility_original", read.read_myst_markdown_notebook)
+    text = Path(path).read_text(encoding="utf-8")
+    nb = original(text, config=config, add_source_map=True, path=str(path))
+    return _prepare(nb, text, path, quick)
+
+
 def _wrap_reader():
     import myst_nb.core.read as read
 
@@ -61,16 +91,10 @@ def _wrap_reader():
             add_source_map=add_source_map,
             path=path,
         )
-        if any(c.cell_type == "code" for c in nb.cells):
-            _hide_parameters(nb)
-            if os.environ.get("MOBILITY_QUICK") == "1":
-                _set_quick(nb)
-            ks = dict(nb.metadata.get("kernelspec", {}))
-            ks["mobility_deps"] = deps.fingerprint(text, Path(path) if path else None)
-            nb.metadata["kernelspec"] = ks
-        return nb
+        return _prepare(nb, text, path, os.environ.get("MOBILITY_QUICK") == "1")
 
     read_with_deps._mobility_wrapped = True
+    read_with_deps._mobility_original = original
     read.read_myst_markdown_notebook = read_with_deps
 
 
