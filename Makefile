@@ -76,7 +76,7 @@ book: $(STAMP)
 # The PDF: the single-page build (same execution cache as `make book`) printed by Debian's chromium.
 pdf: $(STAMP) browser-deps
 	$(PY) -m mobility variants run $(VARIANTS_EXEC)
-	$(PY) -m mobility book pdf
+	$(PY) -m mobility book pdf --jobs $(JOBS)
 
 test: $(STAMP) browser-deps lint
 	$(PY) -m pytest

@@ -83,7 +83,7 @@ def _book_build(args) -> int:
 def _book_pdf(args) -> int:
     from mobility.publish import build as book
 
-    return book.pdf(quick=args.quick)
+    return book.pdf(quick=args.quick, jobs=args.jobs)
 
 
 def _book_deps(args) -> int:
@@ -196,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     pbb.set_defaults(func=_book_build)
     pbp = sb.add_parser("pdf", help="print the single-page build to _build/pdf/mobility.pdf (Debian chromium)")
     pbp.add_argument("--quick", action="store_true", help="quick pages (what the tests print)")
+    pbp.add_argument("--jobs", type=_jobs, default=1, help="execute N uncached pages at once first")
     pbp.set_defaults(func=_book_pdf)
     pd = sb.add_parser("deps", help="print what a page depends on")
     pd.add_argument("page")

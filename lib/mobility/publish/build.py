@@ -376,9 +376,10 @@ def print_pdf(index: Path, out: Path, timeout_s: float = 120.0) -> Path:
     return out
 
 
-def pdf(quick: bool = False) -> int:
+def pdf(quick: bool = False, jobs: int = 1) -> int:
     """``make pdf``: the single-page build (same execution cache as the HTML, so nothing re-executes after
-    ``make book``) printed to ``_build/pdf/mobility.pdf`` and copied beside the HTML book, which links it.
+    ``make book``; pages not yet cached run ``jobs`` at a time first) printed to ``_build/pdf/mobility.pdf`` and
+    copied beside the HTML book, which links it.
 
     Returns the exit code; a failure names its log."""
     from mobility.publish import inventory, scorecard
@@ -387,6 +388,7 @@ def pdf(quick: bool = False) -> int:
     t0 = time.perf_counter()
     scorecard.write_page()
     inventory.write_appendix()
+    execute_pages(quick, jobs)
     code = _jupyter_book(logs / "book-singlehtml.log", quick, builder="singlehtml")
     if code != 0:
         _report_failure(logs / "book-singlehtml.log", code)
