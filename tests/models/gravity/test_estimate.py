@@ -157,3 +157,70 @@ def test_pruning_of_all_zero_groups_matches_a_groupby_reference():
         want = reference(frame, "y", ("a", "b", "c"))
         assert kept.index.tolist() == want.index.tolist(), trial
         assert dropped == n - len(want)
+
+
+# ppml_coef: the coefficients of ppml without its standard errors, for the bootstrap. Tolerance fixed before the
+# comparison was run: 1e-9 absolute (both run IRLS to the same deviance criterion; only the demeaning's starting
+# points differ).
+COEF_ATOL = 1e-9
+
+
+def _resamples(df, n, seed):
+    """Pair-block resamples of ``df`` as the bootstrap draws them (a pair drawn twice gets two pair ids)."""
+    rng = np.random.default_rng(seed)
+    pairs = df.pair.unique()
+    for _ in range(n):
+        draw = rng.choice(pairs, len(pairs))
+        yield pd.concat([df[df.pair == p].assign(pair=f"{p}#{k}") for k, p in enumerate(draw)], ignore_index=True)
+
+
+@pytest.mark.parametrize("n_countries", [30, 40])
+def test_ppml_coef_matches_ppml_on_simulated_and_resampled_panels(n_countries):
+    from mobility.models.gravity import synthetic, tables
+
+    spec = tables.SPECS["table2.col3"]
+    panel = synthetic.simulate_panel(synthetic.SimulationParams(n_countries=n_countries, seed=11))
+    assert (panel[spec.depvar] == 0).mean() > 0.3  # zeros, all-zero pairs and separation to set aside
+    coef, start = est.ppml_coef(panel, spec.depvar, spec.regressors, spec.fe, fitted=True)
+    for sample in [panel, *_resamples(panel, 3, seed=n_countries)]:
+        ref = est.ppml(sample, spec.depvar, spec.regressors, spec.fe).coef
+        got = est.ppml_coef(sample, spec.depvar, spec.regressors, spec.fe)
+        assert got.keys() == ref.keys()
+        for k in ref:
+            assert got[k] == pytest.approx(ref[k], abs=COEF_ATOL)
+    # started from the full sample's fit (as the bootstrap does): the same coefficients
+    pos = np.arange(len(panel))[::-1]  # any row order: start is indexed like the rows of the data
+    again = est.ppml_coef(panel.iloc[pos], spec.depvar, spec.regressors, spec.fe, start=start[pos])
+    for k in coef:
+        assert again[k] == pytest.approx(coef[k], abs=COEF_ATOL)
+
+
+def test_ppml_coef_sets_aside_what_ppml_does():
+    df = _small_panel(seed=5)
+    df.loc[df.pair == "c0_c1", "stock"] = 0.0  # an all-zero pair
+    cell = (df.pair == "c2_c3") & (df.year == 2000)  # a regressor-separated cell
+    df.loc[cell, "stock"] = 0.0
+    df["sep"] = cell.astype(float)
+    df.loc[df.index[:3], "gdp_diff"] = np.nan
+    ref = est.ppml(df, "stock", ["visa", "rta", "gdp_diff", "sep"], FES, tol=1e-10)
+    got, start = est.ppml_coef(df, "stock", ["visa", "rta", "gdp_diff", "sep"], FES, tol=1e-10, fitted=True)
+    assert got.keys() == ref.coef.keys() and "sep" not in got  # zero once the separated cell is set aside
+    for k in got:
+        assert got[k] == pytest.approx(ref.coef[k], abs=COEF_ATOL)
+    assert int(np.isfinite(start.mu).sum()) == ref.nobs  # the same observations used
+    assert np.isnan(start.mu[df.index[:3]]).all() and np.isnan(start.mu[(df.pair == "c0_c1").to_numpy()]).all()
+
+
+def test_ppml_coef_failures():
+    df = _small_panel()
+    with pytest.raises(est.ConvergenceError, match="did not converge"):
+        est.ppml_coef(df, "stock", REGS, FES, maxiter=1, tol=1e-14)
+    with pytest.raises(est.EstimationError, match="nothing left to estimate"):
+        est.ppml_coef(df.assign(stock=0.0), "stock", REGS, FES)
+    with pytest.raises(ValueError, match="non-negative"):
+        est.ppml_coef(df.assign(stock=-df.stock), "stock", REGS, FES)
+    with pytest.raises(KeyError, match="nonesuch"):
+        est.ppml_coef(df, "stock", ["nonesuch"], FES)
+    _, start = est.ppml_coef(df, "stock", REGS, FES, fitted=True)
+    with pytest.raises(ValueError, match="one row per row of data"):
+        est.ppml_coef(df.iloc[:-1], "stock", REGS, FES, start=start)

