@@ -3,8 +3,8 @@
     python -m mobility variants list
     python -m mobility variants run [NAME[/VARIANT] ...] [--set key=value ...] [--jobs N] [--quick] [--force]
                                     [--scheduler local:N | tcp://HOST:PORT]   # run on a Dask cluster
-    python -m mobility book build            # what `make book` runs after the variants
-    python -m mobility book pdf              # what `make pdf` runs: _build/pdf/mobility.pdf (Debian chromium)
+    python -m mobility book build [--jobs N] # what `make book` runs after the variants (N pages at once)
+    python -m mobility book pdf [--jobs N]   # what `make pdf` runs: _build/pdf/mobility.pdf (Debian chromium)
     python -m mobility book deps PAGE        # what a page depends on (the cache fingerprint's inputs)
     python -m mobility scorecard             # regenerate book/replication.md from _build/results
     python -m mobility smoke [--jobs N]      # every variant and page with quick parameters
