@@ -176,3 +176,25 @@ def test_book_build_refuses_a_bad_jobs_count():
         "error: argument --jobs: --jobs must be a whole number >= 1, got '0' "
         "(see `python -m mobility book build --help`)"
     ]
+
+
+def test_kernels_sphinx_starts_get_the_variants_thread_counts(monkeypatch, tmp_path):
+    """A page Sphinx executes itself (one that failed ahead, or a build without --jobs) runs with the same thread
+    counts as the pages run ahead and the variants: polars' count moves the last digits of the dCDH estimator."""
+    from mobility.publish import build as book
+    from mobility.run import executors
+
+    seen = {}
+
+    class FakePopen:
+        def __init__(self, cmd, env, **kwargs):
+            seen.update(env)
+            self.stdout = iter(["build succeeded\n"])
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(book.subprocess, "Popen", FakePopen)
+    assert book._jupyter_book(tmp_path / "log.txt", quick=False) == 0
+    for k, v in {**executors.WORKER_ENV, **executors.THREAD_ENV}.items():
+        assert seen[k] == v

@@ -55,7 +55,10 @@ def _jupyter_book(log: Path, quick: bool, builder: str = "html") -> int:
     if paths.build_dir() != paths.root() / "_build":
         cmd += ["--path-output", str(paths.build_dir())]
     log.parent.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    from mobility.run import executors
+
+    # the kernels Sphinx starts get what the variants' and execute_pages' kernels get (executors.THREAD_ENV)
+    env = dict(os.environ, **executors.WORKER_ENV, **executors.THREAD_ENV, PYDEVD_DISABLE_FILE_VALIDATION="1")
     if quick:
         env["MOBILITY_QUICK"] = "1"
     with open(log, "w") as fh:

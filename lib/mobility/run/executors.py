@@ -167,11 +167,14 @@ def environment() -> dict:
     return {k: hash_seed() if k == "PYTHONHASHSEED" else os.environ.get(k, "unset") for k in WORKER_ENV}
 
 
-#: thread counts that are part of a result's speed, not of its digits. pyfixest's Rust core (rayon) and its numba
-#: loops start a thread per core in every process, so one worker already took ~1.3 of the 2 cores (18.1 s of CPU
-#: in 14.0 s of a Monte Carlo) and two workers competed for them. Both are parallel over columns or fixed effects,
-#: not over sums: a Monte Carlo's table has the same bytes with 1, 2 or 4 rayon threads (checked 30 Nov 2026).
-#: Not required of external workers (:func:`check_workers`), since it changes no digit.
+#: thread counts that the computing processes we start get: one rayon, numba and polars thread each. pyfixest's Rust
+#: core (rayon) and its numba loops start a thread per core in every process, so one worker already took ~1.3 of the
+#: 2 cores (18.1 s of CPU in 14.0 s of a Monte Carlo) and two workers competed for them. rayon's and numba's counts
+#: change no digit of a sweep's table (a Monte Carlo's bytes are the same with 1, 2 or 4 threads, checked 30 Nov
+#: 2026), so :func:`check_workers` does not require them of external workers. polars' count does move the last
+#: digit of some page results (the dCDH estimator of the gravity extensions page: 0.20987409688761843 with 2
+#: threads, ...846 with 1), none of the sweeps'; the book's variant and page kernels all run with it, so the
+#: results files do not depend on the machine's number of cores.
 THREAD_ENV = {"RAYON_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1", "POLARS_MAX_THREADS": "1"}
 
 
