@@ -224,3 +224,36 @@ def test_ppml_coef_failures():
     _, start = est.ppml_coef(df, "stock", REGS, FES, fitted=True)
     with pytest.raises(ValueError, match="one row per row of data"):
         est.ppml_coef(df.iloc[:-1], "stock", REGS, FES, start=start)
+
+
+def test_warm_started_demeaning_leaves_the_estimates_and_restores_pyfixest():
+    """ppml's IRLS steps start their demeaning from the previous step's fixed effects (``_warm_started_demeaning``).
+    Tolerances fixed before the comparison was run: 1e-10 absolute on coefficients, 1e-7 relative on standard errors
+    (the demeaning stops at fixef_tol = 1e-8)."""
+    import warnings
+
+    import pyfixest as pf
+    from pyfixest.estimation.models import fepois_
+
+    from mobility.models.gravity import synthetic, tables
+
+    spec = tables.SPECS["table2.col3"]
+    panel = synthetic.simulate_panel(synthetic.SimulationParams(n_countries=40, seed=5))
+    original = fepois_.dispatch_demean
+    fit = est.ppml(panel, spec.depvar, spec.regressors, spec.fe)
+    assert fepois_.dispatch_demean is original  # the patch lives only for the call
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cold = pf.fepois(
+            f"{spec.depvar} ~ {' + '.join(spec.regressors)} | {' + '.join(spec.fe)}",
+            data=panel,
+            vcov="hetero",
+            ssc=pf.ssc(**est.SSC),
+            separation_check=["fe", "ir"],
+            iwls_tol=1e-8,
+            fixef_tol=1e-8,
+        )
+    assert fit.nobs == cold._N
+    for k, v in cold.coef().items():
+        assert fit.coef[k] == pytest.approx(v, abs=1e-10)
+        assert fit.se[k] == pytest.approx(cold.se()[k], rel=1e-7)

@@ -2,10 +2,16 @@
 
 Everything goes through pyfixest 0.60.0, wrapped so that the known traps of that version cannot pass silently:
 
-- **Separation.** pyfixest's default check only drops observations in all-zero fixed-effect groups. We always pass
-  ``separation_check=["fe", "ir"]`` (fixed-effect check plus the iterative-rectifier check of Correia, Guimarães &
-  Zylkin 2021), so observations whose regressors perfectly predict a zero are also dropped. How many were dropped,
-  and for which reason, is recorded on the result.
+- **Separation.** pyfixest's default check only drops observations in all-zero fixed-effect groups. We drop, before
+  calling it, both those (to a fixed point) and the observations whose regressors perfectly predict a zero (the
+  iterative-rectifier check of Correia, Guimarães & Zylkin 2021: pyfixest's own ``"ir"`` algorithm, tolerances and
+  stopping rule, each step solved on demeaned arrays instead of through a new model), so pyfixest's
+  ``separation_check=["fe", "ir"]`` would find nothing more: on the chapter's 11 real-data fits and 3 simulated ones
+  the samples, estimates and standard errors are the same to the last digit. How many were dropped is recorded on
+  the result.
+- **Speed.** Each IRLS step's demeaning starts from the previous step's fixed effects (``_warm_started_demeaning``,
+  as ppmlhdfe does); with the separation check above, Tables 2–4 on the real panel take 33 s of CPU instead of 48 s.
+  :func:`ppml_coef` gives the coefficients alone, without pyfixest, for the bootstrap.
 - **Convergence.** ``fit.convergence`` is ``False`` without any error when the IRLS loop hits its iteration limit;
   :func:`ppml` raises :class:`ConvergenceError` (with the last deviance) instead.
 - **Small-sample correction (a deliberate choice).** Standard errors are heteroskedasticity-robust (the paper's
@@ -33,6 +39,7 @@ The estimating equation is eq. (7) of Levelu, Mayda & Orefice (2023):
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +96,38 @@ def _deterministic_fixed_effect_order() -> None:
 
 
 _deterministic_fixed_effect_order()
+
+
+@contextlib.contextmanager
+def _warm_started_demeaning():
+    """Within the block, each IRLS step of pyfixest's PPML starts its demeaning from the previous step's fixed effects.
+
+    pyfixest 0.60.0 demeans the working variable and the regressors from scratch at every IRLS step. Any part
+    already absorbed by the fixed effects can be subtracted first without changing the result (the projection of
+    ``x - D a`` is that of ``x`` for any ``D a`` in the span of the effects), so each step passes ``x`` minus the
+    previous step's absorbed part, as ppmlhdfe does, and its alternating projections start near their end: a
+    120-country fit takes 1.35 s instead of 1.79 s; the estimates move in the 12th digit, the standard errors in the
+    9th (fixef_tol is 1e-8). The state is local to the block: one fit, one process (each worker of ours runs one
+    thread).
+    """
+    from pyfixest.estimation.models import fepois_
+
+    original = fepois_.dispatch_demean
+    state: dict = {}
+
+    def warm(x, flist, weights, demeaner, cached_preconditioner=None):
+        prev = state.get("prev")
+        start = prev[2] if prev is not None and prev[0] is flist and prev[1] == x.shape else None
+        res, ok, used = original(x if start is None else x - start, flist, weights, demeaner, cached_preconditioner)
+        state["prev"] = (flist, x.shape, x - res)
+        return res, ok, used
+
+    fepois_.dispatch_demean = warm
+    try:
+        yield
+    finally:
+        fepois_.dispatch_demean = original
+
 
 #: The small-sample correction used throughout the chapter (see the module docstring).
 SSC = {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"}
@@ -240,15 +279,19 @@ def ppml(
     frame = frame.dropna()
     frame, n_zero_groups = _prune_zero_groups(frame, depvar, fe)
     _check_estimable(frame, depvar, regressors, fe, n_input)
+    if fe:  # regressor separation, found here (pyfixest's "ir" check, without its per-step model building)
+        separated = _separated_rows(frame, depvar, regressors, fe)
+        frame = frame[~separated]
+        n_zero_groups += int(separated.sum())
     fml = f"{depvar} ~ {' + '.join(regressors)}" + (f" | {' + '.join(fe)}" if fe else "")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _warm_started_demeaning():
         warnings.simplefilter("ignore")
         fit = pf.fepois(
             fml,
             data=frame,
             vcov=_vcov_arg(vcov),
             ssc=pf.ssc(**SSC) if ssc == "chapter" else pf.ssc(k_adj=False, G_adj=False),
-            separation_check=["fe", "ir"],
+            separation_check=None,  # done above: all-zero groups (_prune_zero_groups) and "ir" (_separated_rows)
             iwls_tol=tol,
             iwls_maxiter=maxiter,
             fixef_tol=fixef_tol,
@@ -313,6 +356,21 @@ def _ses(fit, vcov, ssc: str) -> dict:
         g = int(min(np.atleast_1d(fit._G)))
         factor = g / (g - 1) if g > 1 else 1.0
     return {k: v * float(np.sqrt(factor)) for k, v in se.items()}
+
+
+def _separated_rows(frame: pd.DataFrame, depvar: str, regressors, fe) -> np.ndarray:
+    """Rows separated by the regressors: the iterative rectifier (:func:`_separated_ir`) on the rows pyfixest would
+    run it on (singletons and all-zero groups set aside, to a fixed point); a boolean mask over ``frame``."""
+    y = frame[depvar].to_numpy(dtype=float)
+    out = np.zeros(len(frame), bool)
+    if (y > 0).all():
+        return out
+    codes = np.column_stack([pd.factorize(frame[f].to_numpy())[0] for f in fe]).astype(np.uint64)
+    keep = _identified_rows(y, codes)
+    if keep.any():
+        X = frame[list(regressors)].to_numpy(dtype=float)
+        out[np.flatnonzero(keep)[_separated_ir(y[keep], X[keep], _recode(codes[keep]))]] = True
+    return out
 
 
 def _check_estimable(frame: pd.DataFrame, depvar: str, regressors, fe, n_input: int) -> None:
