@@ -198,3 +198,15 @@ def test_kernels_sphinx_starts_get_the_variants_thread_counts(monkeypatch, tmp_p
     assert book._jupyter_book(tmp_path / "log.txt", quick=False) == 0
     for k, v in {**executors.WORKER_ENV, **executors.THREAD_ENV}.items():
         assert seen[k] == v
+
+
+def test_pages_run_ahead_longest_first_by_the_readme_on_a_fresh_clone(mini):
+    """Nothing measured here yet: the README's recorded runtimes order the pages (longest first), and a page timed
+    nowhere goes first."""
+    (mini / "README.md").write_text(
+        "# mini\n\n<!-- BEGIN generated:runtime -->\n| notebook | seconds (last measured run) |\n|---|---|\n"
+        "| page book/ch/a.md | 10.0 |\n| page book/ch/c.md | 50.0 |\n<!-- END generated:runtime -->\n"
+    )
+    proc, _ = execute_ahead(mini, jobs=1)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (mini / "exec.log").read_text().split() == ["b", "c", "a"]

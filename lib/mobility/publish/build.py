@@ -130,8 +130,10 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
     of a cold build (~390 s). Each page is read exactly as the build reads it (:func:`.sphinxext.read_page`, the same
     cache key), run by jupyter-cache's own ``single_nb_execution`` in the page's directory with the configured
     timeout, in processes started with :func:`mobility.run.executors.worker_environment` (one BLAS, rayon and numba
-    thread each, the variants' hash seed), and cached under the key Sphinx will look up. Pages never run go first in
-    table-of-contents order, then the others from the longest last run down. A page that fails is not cached: the
+    thread each, the variants' hash seed), and cached under the key Sphinx will look up. Pages go longest first, by
+    their last run here or else by the runtime the README records (:func:`.inventory.recorded_runtimes`; on the
+    cold build of 30 Nov 2026 the two longest gravity pages, run last in table-of-contents order, ended the page
+    phase alone); pages timed nowhere go first, in table-of-contents order. A page that fails is not cached: the
     Sphinx pass runs it again and reports it as before (``failed_pages``, ``_build/reports/``). Returns
     ``{"ran": [...], "cached": [...], "failed": [...]}`` (paths relative to the root).
     """
@@ -143,7 +145,7 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    from mobility.publish import sphinxext, toc
+    from mobility.publish import inventory, sphinxext, toc
     from mobility.run import executors
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -166,7 +168,11 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
     if not todo:
         return summary
     last = _last_page_seconds(cache)
-    timed = [(last.get(str(page.absolute())), k, page, nb) for k, (page, nb) in enumerate(todo)]
+    recorded = inventory.recorded_runtimes()  # a fresh clone: the README's last measured run
+    timed = [
+        (last.get(str(page.absolute()), recorded.get(f"page {page.relative_to(root).as_posix()}")), k, page, nb)
+        for k, (page, nb) in enumerate(todo)
+    ]
     order = [t for t in timed if t[0] is None]
     order += sorted((t for t in timed if t[0] is not None), key=lambda t: (-t[0], t[1]))
     n = min(jobs, len(order))

@@ -164,6 +164,26 @@ def _runtimes() -> list[tuple[str, float]]:
     return sorted(latest.items())
 
 
+def recorded_runtimes() -> dict[str, float]:
+    """The runtimes the README records (its generated runtime table, from the last measured run), e.g.
+    ``{"page book/gravity/estimates.md": 84.4, "variant gravity-montecarlo/baseline": 199.1}``: where a fresh clone
+    has measured nothing yet, they order the work longest first (:func:`mobility.publish.build.execute_pages`)."""
+    try:
+        text = (paths.root() / "README.md").read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    m = re.search(r"<!-- BEGIN generated:runtime -->\n(.*?)<!-- END generated:runtime -->", text, re.S)
+    out = {}
+    for line in (m.group(1) if m else "").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2:
+            try:
+                out[cells[0]] = float(cells[1])
+            except ValueError:
+                continue
+    return out
+
+
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in r) + " |" for r in rows]
