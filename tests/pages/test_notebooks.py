@@ -68,3 +68,16 @@ def test_pages_ran_ahead_so_sphinx_executed_none(quick_build):
     text = quick_build["log"].read_text(encoding="utf-8", errors="replace")
     assert "Executing notebook using" not in text
     assert "Using cached notebook" in text
+
+
+def test_every_page_that_records_results_wrote_its_file(quick_build):
+    """A page's results file is written when its kernel ends; a kernel stopped by SIGTERM (jupyter_client's
+    fallback when it is slow to exit) once lost the GE explorer page's file without any error."""
+    import re
+
+    missing = []
+    for page in PAGES:
+        for name in re.findall(r"results\.set_page\(['\"]([^'\"]+)['\"]\)", (ROOT / page).read_text()):
+            if not (quick_build["results"] / (name.replace("/", "-") + ".json")).is_file():
+                missing.append(f"{page}: {name}")
+    assert not missing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -120,3 +121,25 @@ def test_results_file_is_written_once_and_not_by_a_failed_page(tmp_path, outdir)
     results._after_cell(type("Result", (), {"success": False})())  # what IPython reports for a failed cell
     results._at_exit()
     assert not stale.exists()
+
+
+@pytest.mark.parametrize("mid_cell", [False, True])
+def test_a_kernel_stopped_by_sigterm_between_cells_still_writes_its_results(tmp_path, mid_cell):
+    """jupyter_client sends SIGTERM to a kernel still alive 2.5 s after its shutdown request, and SIGTERM's default
+    action skips atexit: the GE explorer page's results file was missing from some builds. Between cells the file is
+    written; during a cell (``_before_cell`` without ``_after_cell``) the page counts as failed and writes nothing."""
+    code = (
+        "import os, signal; from mobility.publish import results; results.set_page('demo/term');"
+        "results.record('demo.term.a', 2);"
+        + ("results._before_cell(None);" if mid_cell else "")
+        + "os.kill(os.getpid(), signal.SIGTERM)"
+    )
+    env = {"MOBILITY_OUTPUT_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env.update({k: v for k, v in os.environ.items() if k == "PYTHONPATH"})
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGTERM  # it still ends as SIGTERM ends it
+    target = tmp_path / "results" / "demo-term.json"
+    if mid_cell:
+        assert not target.exists()
+    else:
+        assert target.read_text() == '{\n  "demo.term.a": 2\n}\n'

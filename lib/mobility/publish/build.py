@@ -231,18 +231,26 @@ def build(quick: bool = False, jobs: int = 1) -> int:
     stamp_file.unlink(missing_ok=True)
     scorecard.write_page()
     inventory.write_appendix()
+    steps = {"scorecard and appendix": time.perf_counter() - t0}
+    t = time.perf_counter()
     execute_pages(quick, jobs)
+    steps["pages ahead"] = time.perf_counter() - t
+    t = time.perf_counter()
     code = _jupyter_book(logs / "book-pass1.log", quick)
+    steps["Sphinx pass 1"] = time.perf_counter() - t
     if code != 0:
         _report_failure(logs / "book-pass1.log", code)
         return code
     if scorecard.write_page()[2]:  # the scorecard changed with the fresh results: re-read that page only
+        t = time.perf_counter()
         code = _jupyter_book(logs / "book-pass2.log", quick)
+        steps["Sphinx pass 2"] = time.perf_counter() - t
         if code != 0:
             _report_failure(logs / "book-pass2.log", code)
             return code
     write_text_atomic(stamp_file, inputs_stamp(quick))
     print(f"book built in {time.perf_counter() - t0:.1f} s: {html_dir() / 'index.html'}")
+    print("book: build steps: " + ", ".join(f"{k} {v:.0f} s" for k, v in steps.items()))
     return 0
 
 

@@ -25,6 +25,7 @@ import math
 import numbers
 import os
 import re
+import signal
 from pathlib import Path
 
 from mobility.core import paths
@@ -35,7 +36,7 @@ __all__ = ["set_page", "record", "record_all", "flush", "dumps", "load_page", "l
 KEY_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_\-]+)+$")
 PAGE_RE = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
 
-_state: dict = {"page": None, "values": {}, "failed": False, "hooked": False}
+_state: dict = {"page": None, "values": {}, "failed": False, "hooked": False, "running": False}
 
 
 def set_page(page: str) -> None:
@@ -52,7 +53,12 @@ def set_page(page: str) -> None:
 
 
 def _hook() -> None:
-    """Write at exit; inside IPython, remember whether any cell failed (then write nothing)."""
+    """Write at exit; inside IPython, remember whether any cell failed (then write nothing).
+
+    "At exit" includes a SIGTERM between cells: jupyter_client stops a kernel that has not exited 2.5 s after its
+    shutdown request with SIGTERM, whose default action skips ``atexit``; a kernel that had run a process pool took
+    that long, and the GE explorer page's results file was silently missing from some builds. A SIGTERM while a
+    cell runs counts as a failure (nothing is written)."""
     if _state["hooked"]:
         return
     _state["hooked"] = True
@@ -64,16 +70,36 @@ def _hook() -> None:
     except ImportError:  # pragma: no cover - IPython is a pinned dependency
         shell = None
     if shell is not None:
+        shell.events.register("pre_run_cell", _before_cell)
         shell.events.register("post_run_cell", _after_cell)
+    try:
+        _state["sigterm"] = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: atexit only
+        pass
+
+
+def _on_sigterm(signum, frame) -> None:
+    if _state["running"]:
+        _state["failed"] = True
+    _at_exit()
+    previous = _state.get("sigterm")
+    signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+    os.kill(os.getpid(), signum)  # then terminate as the signal would have
+
+
+def _before_cell(info) -> None:
+    _state["running"] = True
 
 
 def _after_cell(result) -> None:
+    _state["running"] = False
     if not result.success:
         _state["failed"] = True
 
 
 def _at_exit() -> None:
-    if _state["page"] is not None and not _state["failed"]:
+    if _state["page"] is not None and not _state["failed"] and not _state.get("written_at_exit"):
+        _state["written_at_exit"] = True
         flush()
 
 
