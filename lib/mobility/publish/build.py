@@ -2,17 +2,19 @@
 
 ``python -m mobility book build`` (what ``make book`` calls after the variants):
 
-1. regenerates ``book/replication.md`` (the scorecard) from the results at hand and ``book/appendix/programs.md``
-   (the figures/tables/programs inventory, :mod:`mobility.publish.inventory`);
-2. executes the pages whose cached outputs are out of date, ``jobs`` at a time (:func:`execute_pages`), into the
+1. executes the pages whose cached outputs are out of date, ``jobs`` at a time (:func:`execute_pages`), into the
    cache that Sphinx reads;
+2. regenerates ``book/replication.md`` (the scorecard) from the results at hand and ``book/appendix/programs.md``
+   (the figures/tables/programs inventory, :mod:`mobility.publish.inventory`): after the pages ran, so their
+   numbers are the fresh ones;
 3. runs ``jupyter-book build . -W --keep-going`` — cache mode (``_config.yml``), warnings as errors,
    ``nb_execution_raise_on_error``; jupyter-cache keys include each page's dependency fingerprint
    (:mod:`mobility.publish.sphinxext`), so a page re-executes exactly when its code, library modules, data or
    shown variant
    outputs change;
-4. regenerates the scorecard from the fresh results and, only if it changed, builds once more (only that page is
-   re-read; everything else comes from Sphinx's and jupyter-cache's caches).
+4. regenerates the scorecard once more and, only if it changed (a page that failed ahead and ran in Sphinx), builds
+   once more (only that page is re-read; everything else comes from Sphinx's and jupyter-cache's caches). Before
+   the pages ran ahead, every cold build needed this second pass.
 
 The full log of each pass is kept in ``_build/logs/``; a failing cell's traceback is in it and in the exception.
 
@@ -229,12 +231,16 @@ def build(quick: bool = False, jobs: int = 1) -> int:
         print(f"book: nothing changed since the last build; {html_dir() / 'index.html'} is current")
         return 0
     stamp_file.unlink(missing_ok=True)
-    scorecard.write_page()
-    inventory.write_appendix()
-    steps = {"scorecard and appendix": time.perf_counter() - t0}
+    (logs / "book-pass2.log").unlink(missing_ok=True)  # present afterwards only if this build needed a second pass
+    steps = {}
     t = time.perf_counter()
     execute_pages(quick, jobs)
     steps["pages ahead"] = time.perf_counter() - t
+    # written after the pages ran: from their fresh results, so that one Sphinx pass is enough
+    t = time.perf_counter()
+    scorecard.write_page()
+    inventory.write_appendix()
+    steps["scorecard and appendix"] = time.perf_counter() - t
     t = time.perf_counter()
     code = _jupyter_book(logs / "book-pass1.log", quick)
     steps["Sphinx pass 1"] = time.perf_counter() - t
@@ -403,9 +409,9 @@ def pdf(quick: bool = False, jobs: int = 1) -> int:
 
     logs = paths.build_dir() / "logs"
     t0 = time.perf_counter()
+    execute_pages(quick, jobs)
     scorecard.write_page()
     inventory.write_appendix()
-    execute_pages(quick, jobs)
     code = _jupyter_book(logs / "book-singlehtml.log", quick, builder="singlehtml")
     if code != 0:
         _report_failure(logs / "book-singlehtml.log", code)
