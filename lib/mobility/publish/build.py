@@ -131,11 +131,11 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
     Jupyter Book executes pages one after the other; on 2 cores the second core sat idle for the whole page phase
     of a cold build (~390 s). Each page is read exactly as the build reads it (:func:`.sphinxext.read_page`, the same
     cache key), run by jupyter-cache's own ``single_nb_execution`` in the page's directory with the configured
-    timeout, in processes started with :func:`mobility.run.executors.worker_environment` (one BLAS, rayon and numba
-    thread each, the variants' hash seed), and cached under the key Sphinx will look up. Pages go longest first, by
-    their last run here or else by the runtime the README records (:func:`.inventory.recorded_runtimes`; on the
-    cold build of 30 Nov 2026 the two longest gravity pages, run last in table-of-contents order, ended the page
-    phase alone); pages timed nowhere go first, in table-of-contents order. A page that fails is not cached: the
+    timeout, in processes started with :func:`mobility.run.executors.worker_environment` (one BLAS, rayon, numba and
+    polars thread each, the variants' hash seed), and cached under the key Sphinx will look up. Pages go longest
+    first, by their last run here or else by the runtime the README records (:func:`.inventory.recorded_runtimes`;
+    on the cold build of 30 Nov 2026 the two longest gravity pages, run last in table-of-contents order, ended the
+    page phase alone); pages timed nowhere go first, in table-of-contents order. A page that fails is not cached: the
     Sphinx pass runs it again and reports it as before (``failed_pages``, ``_build/reports/``). Returns
     ``{"ran": [...], "cached": [...], "failed": [...]}`` (paths relative to the root).
     """
