@@ -148,7 +148,7 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
     from jupyter_cache.base import CacheBundleIn
 
     from mobility.publish import inventory, sphinxext, toc
-    from mobility.run import executors
+    from mobility.run import executors, variants
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
@@ -171,12 +171,9 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
         return summary
     last = _last_page_seconds(cache)
     recorded = inventory.recorded_runtimes()  # a fresh clone: the README's last measured run
-    timed = [
-        (last.get(str(page.absolute()), recorded.get(f"page {page.relative_to(root).as_posix()}")), k, page, nb)
-        for k, (page, nb) in enumerate(todo)
-    ]
-    order = [t for t in timed if t[0] is None]
-    order += sorted((t for t in timed if t[0] is not None), key=lambda t: (-t[0], t[1]))
+    order = variants.longest_first(
+        todo, lambda t: last.get(str(t[0].absolute()), recorded.get(f"page {t[0].relative_to(root).as_posix()}"))
+    )
     n = min(jobs, len(order))
     print(f"book: executing {len(order)} page(s), {n} at a time ({len(summary['cached'])} up to date)", flush=True)
     env = dict(PYDEVD_DISABLE_FILE_VALIDATION="1", **({"MOBILITY_QUICK": "1"} if quick else {}))
@@ -184,7 +181,7 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
         with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
             futures = {
                 pool.submit(_execute_one, nbformat.writes(nb), str(page.parent), timeout): (page, nb)
-                for _, _, page, nb in order
+                for page, nb in order
             }
             for fut in as_completed(futures):
                 page, nb = futures[fut]

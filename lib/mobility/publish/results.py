@@ -98,8 +98,7 @@ def _after_cell(result) -> None:
 
 
 def _at_exit() -> None:
-    if _state["page"] is not None and not _state["failed"] and not _state.get("written_at_exit"):
-        _state["written_at_exit"] = True
+    if _state["page"] is not None and not _state["failed"]:
         flush()
 
 

@@ -537,11 +537,13 @@ def _last_seconds(job: Job) -> float | None:
         return None
 
 
-def longest_first(jobs: list[Job]) -> list[Job]:
-    """The order in which to submit ``jobs``: those never timed first, in plan order (the variants files list
-    their longest variant first), then the others from the longest last run down. On 2 workers the Monte Carlo's
-    bootstrap variant (~590 s), submitted fourth, finished ~190 s after everything else."""
-    timed = [(_last_seconds(j), k, j) for k, j in enumerate(jobs)]
+def longest_first(jobs: list, seconds=None) -> list:
+    """The order in which to submit ``jobs``: those never timed first, in their given order (the variants files
+    list their longest variant first), then the others from the longest last run down. ``seconds(job)`` gives a
+    job's last measured seconds or ``None`` (default: a variant's ``timing.json``); the book's pages use the same
+    rule (:func:`mobility.publish.build.execute_pages`). On 2 workers the Monte Carlo's bootstrap variant (~590 s),
+    submitted fourth, once finished ~190 s after everything else."""
+    timed = [((seconds or _last_seconds)(j), k, j) for k, j in enumerate(jobs)]
     return [j for s, _, j in timed if s is None] + [
         j for s, _, j in sorted((t for t in timed if t[0] is not None), key=lambda t: (-t[0], t[1]))
     ]
