@@ -97,7 +97,9 @@ def lpdid(sample: pd.DataFrame, post_window: int = 3, treatment: str = "visa", p
     pyfixest's relative period ``-(l+1)`` against its reference period ``-1``."""
     if isinstance(placebo, bool) or not isinstance(placebo, int) or placebo < 0:
         raise ValueError(f"placebo must be an integer >= 0, got {placebo!r}")
-    import pyfixest as pf
+    from .estimate import pyfixest_module
+
+    pf = pyfixest_module()
 
     first = sample[sample[treatment] == 1].groupby("group").period.min()
     d = sample.assign(gname=sample.group.map(first).fillna(0).astype(np.int64))

@@ -1,19 +1,24 @@
 """Estimators for the gravity chapter: PPML with high-dimensional fixed effects, linear 2SLS, and helpers.
 
-Everything goes through pyfixest 0.60.0, wrapped so that the known traps of that version cannot pass silently:
+**PPML is ours, checked against pyfixest 0.60.0.** :func:`ppml` runs pyfixest's IRLS itself (``_irls``: the same
+start, working variable, collinearity rule and deviance criterion, on pyfixest's Rust alternating projections) and
+computes pyfixest's sandwich standard errors (``_standard_errors``: the same bread, scores and small-sample factors,
+robust, one- and two-way clustered). ``tests/models/gravity/test_estimate.py`` compares both with
+``pyfixest.fepois`` and a dummy-variable GLM. Doing it ourselves removes what pyfixest adds to every call (formula
+parsing, model matrices, a separation check by cross-tabulation: half the time of a 120-country fit) and makes
+:func:`ppml_coef` (the bootstrap's refits) the same code, not a copy. The traps of pyfixest 0.60.0 are handled:
 
-- **Separation.** pyfixest's default check only drops observations in all-zero fixed-effect groups. We drop, before
-  calling it, both those (to a fixed point) and the observations whose regressors perfectly predict a zero (the
-  iterative-rectifier check of Correia, Guimarães & Zylkin 2021: pyfixest's own ``"ir"`` algorithm, tolerances and
-  stopping rule, each step solved on demeaned arrays instead of through a new model), so pyfixest's
-  ``separation_check=["fe", "ir"]`` would find nothing more: on the chapter's 11 real-data fits and 3 simulated ones
-  the samples, estimates and standard errors are the same to the last digit. How many were dropped is recorded on
-  the result.
-- **Speed.** Each IRLS step's demeaning starts from the previous step's fixed effects (``_warm_started_demeaning``,
-  as ppmlhdfe does); with the separation check above, Tables 2–4 on the real panel take 33 s of CPU instead of 48 s.
-  :func:`ppml_coef` gives the coefficients alone, without pyfixest, for the bootstrap.
-- **Convergence.** ``fit.convergence`` is ``False`` without any error when the IRLS loop hits its iteration limit;
-  :func:`ppml` raises :class:`ConvergenceError` (with the last deviance) instead.
+- **Separation.** pyfixest's default check only drops observations in all-zero fixed-effect groups. We drop both
+  those (to a fixed point) and the observations whose regressors perfectly predict a zero (the iterative-rectifier
+  check of Correia, Guimarães & Zylkin 2021: pyfixest's own ``"ir"`` algorithm, tolerances and stopping rule, each
+  step solved on demeaned arrays instead of through a new model), then singletons. How many were dropped is
+  recorded on the result.
+- **Speed.** As ppmlhdfe does, each IRLS step's demeaning starts from the previous step's fixed effects, and its
+  tolerance is loose (1e-4) while IRLS is far from converged and tightened to ``fixef_tol`` as it converges
+  (``_irls``). Tables 2–4 on the real panel take 17 s of CPU instead of 30 s through ``pyfixest.fepois``; the
+  estimates agree with it to about 1e-12, the standard errors to about 1e-7 (relative).
+- **Convergence.** pyfixest's ``fit.convergence`` is ``False`` without any error when the IRLS loop hits its
+  iteration limit; :func:`ppml` and :func:`ppml_coef` raise :class:`ConvergenceError` (with the last deviance).
 - **Small-sample correction (a deliberate choice).** Standard errors are heteroskedasticity-robust (the paper's
   "Robust standard errors") with the factor ``N / (N - K)`` where ``K`` counts the slope coefficients **and the
   absorbed fixed effects** (``pf.ssc(k_adj=True, k_fixef="nonnested")``; for clustered errors, fixed effects nested
@@ -29,9 +34,9 @@ Everything goes through pyfixest 0.60.0, wrapped so that the known traps of that
   ``G / (G - 1)`` times the CR0 sandwich, with no ``(N - 1)/(N - K)`` term and no count of absorbed fixed effects
   (for multi-way clustering ``G`` is the smallest cluster count). The scorecard compares the paper's standard errors
   with this convention, as pre-registered in ``data/targets/gravity.csv``.
-- **Nothing to estimate.** Before calling pyfixest, :func:`ppml` checks that observations remain once missing values,
-  all-zero fixed-effect groups and singletons are set aside, and that the outcome has a positive value; otherwise it
-  raises :class:`EstimationError` (pyfixest 0.60.0 aborts the whole process with a Rust panic in that case).
+- **Nothing to estimate.** :func:`ppml` checks that observations remain once missing values, all-zero fixed-effect
+  groups and singletons are set aside, and that the outcome has a positive value; otherwise it raises
+  :class:`EstimationError` (pyfixest 0.60.0 aborts the whole process with a Rust panic in that case).
 
 The estimating equation is eq. (7) of Levelu, Mayda & Orefice (2023):
 ``Mig_ijt = exp(b1 Visa_ijt + b2 RTA_ijt + delta_it + mu_jt + theta_ij + X_ijt) * eps_ijt``.
@@ -39,7 +44,7 @@ The estimating equation is eq. (7) of Levelu, Mayda & Orefice (2023):
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,19 +66,24 @@ __all__ = [
     "iv2sls",
     "first_stage_f",
     "leave_one_out_instrument",
+    "pyfixest_module",
 ]
 
 
-def _deterministic_fixed_effect_order() -> None:
-    """Make pyfixest 0.60.0 order the fixed effects as written, whatever ``PYTHONHASHSEED`` is.
+@functools.cache
+def pyfixest_module():
+    """``pyfixest``, made to order the fixed effects as written whatever ``PYTHONHASHSEED`` is: every estimation of
+    this package that goes through pyfixest's formulas (:func:`iv2sls`, :func:`.did.lpdid`) takes it from here.
 
-    ``pyfixest.estimation.formula.utils._encode_fixed_effects`` collects the fixed-effect names in a ``set``, so their
-    order — and with it the order of the alternating projections — depends on Python's string-hash seed, and the
-    estimates differ between runs in the 13th digit. The replacement below is the same function with an ordered
-    de-duplication, so that reruns give byte-identical results files.
+    ``pyfixest.estimation.formula.utils._encode_fixed_effects`` (0.60.0) collects the fixed-effect names in a
+    ``set``, so their order — and with it the order of the alternating projections — depends on Python's
+    string-hash seed, and the estimates differ between runs in the 13th digit. The replacement below is the same
+    function with an ordered de-duplication, so that reruns give byte-identical results files. Applied on first use
+    (importing pyfixest's estimation API takes 2-3 s, which :func:`ppml` does not need).
     """
     import re
 
+    import pyfixest as pf
     from pyfixest.estimation.formula import model_matrix, utils
 
     def _encode_fixed_effects(fixed_effects: str, data: pd.DataFrame) -> str:
@@ -93,40 +103,7 @@ def _deterministic_fixed_effect_order() -> None:
     utils._encode_fixed_effects = _encode_fixed_effects
     if hasattr(model_matrix, "_encode_fixed_effects"):
         model_matrix._encode_fixed_effects = _encode_fixed_effects
-
-
-_deterministic_fixed_effect_order()
-
-
-@contextlib.contextmanager
-def _warm_started_demeaning():
-    """Within the block, each IRLS step of pyfixest's PPML starts its demeaning from the previous step's fixed effects.
-
-    pyfixest 0.60.0 demeans the working variable and the regressors from scratch at every IRLS step. Any part
-    already absorbed by the fixed effects can be subtracted first without changing the result (the projection of
-    ``x - D a`` is that of ``x`` for any ``D a`` in the span of the effects), so each step passes ``x`` minus the
-    previous step's absorbed part, as ppmlhdfe does, and its alternating projections start near their end: a
-    120-country fit takes 1.35 s instead of 1.79 s; the estimates move in the 12th digit, the standard errors in the
-    9th (fixef_tol is 1e-8). The state is local to the block: one fit, one process (each worker of ours runs one
-    thread).
-    """
-    from pyfixest.estimation.models import fepois_
-
-    original = fepois_.dispatch_demean
-    state: dict = {}
-
-    def warm(x, flist, weights, demeaner, cached_preconditioner=None):
-        prev = state.get("prev")
-        start = prev[2] if prev is not None and prev[0] is flist and prev[1] == x.shape else None
-        res, ok, used = original(x if start is None else x - start, flist, weights, demeaner, cached_preconditioner)
-        state["prev"] = (flist, x.shape, x - res)
-        return res, ok, used
-
-    fepois_.dispatch_demean = warm
-    try:
-        yield
-    finally:
-        fepois_.dispatch_demean = original
+    return pf
 
 
 #: The small-sample correction used throughout the chapter (see the module docstring).
@@ -244,7 +221,8 @@ def ppml(
     alt_vcov: tuple = (),
     ssc: str = "chapter",
 ) -> Estimate:
-    """PPML with high-dimensional fixed effects (eq. 7/8 of the paper), via ``pyfixest.fepois``.
+    """PPML with high-dimensional fixed effects (eq. 7/8 of the paper): ``pyfixest.fepois``'s estimator and standard
+    errors (see the module docstring).
 
     ``fe`` names columns of ``data`` holding fixed-effect identifiers (e.g. ``orig_year``, ``dest_year``,
     ``pair``). Raises :class:`ConvergenceError` when IRLS does not converge within ``maxiter`` iterations,
@@ -255,8 +233,6 @@ def ppml(
     module docstring) or ``"stata"`` (Stata ppml/ppmlhdfe: ``N/(N-1)`` robust, ``G/(G-1)`` clustered). Raises
     :class:`EstimationError` when nothing is left to estimate.
     """
-    import pyfixest as pf
-
     regressors = tuple(regressors)
     fe = tuple(fe)
     if not regressors:
@@ -267,9 +243,14 @@ def ppml(
         raise ValueError(f"tol must be in (0, 1), got {tol}")
     if ssc not in SSC_CHOICES:
         raise ValueError(f"ssc must be one of {SSC_CHOICES}, got {ssc!r}")
+    variances = [(v, _cluster_vars(v)) for v in (vcov, *alt_vcov)]
+    for v, cl in variances:
+        _vcov_arg(v)  # a bad variance choice is refused before anything runs
+        if len(cl) > 2:
+            raise ValueError(f"vcov clusters by at most two variables, got {v!r}")
     used = [depvar, *regressors, *fe]
-    for v in (vcov, *alt_vcov):
-        used += [c for c in _cluster_vars(v) if c not in used]
+    for _, cl in variances:
+        used += [c for c in cl if c not in used]
     _check_columns(data, used)
     frame = data[list(dict.fromkeys(used))]
     n_input = len(frame)
@@ -277,42 +258,38 @@ def ppml(
     if (frame[depvar].dropna() < 0).any():
         raise ValueError(f"the dependent variable {depvar!r} must be non-negative for PPML")
     frame = frame.dropna()
-    frame, n_sep = _prune_zero_groups(frame, depvar, fe)
-    _check_estimable(frame, depvar, regressors, fe, n_input)
-    if fe:  # regressor separation, found here (pyfixest's "ir" check, without its per-step model building)
-        separated = _separated(
-            frame[depvar].to_numpy(dtype=float), frame[list(regressors)].to_numpy(dtype=float), _codes(frame, fe)
-        )
-        frame = frame[~separated]
-        n_sep += int(separated.sum())
+    y = frame[depvar].to_numpy(dtype=float)
+    X = frame[list(regressors)].to_numpy(dtype=float)
+    names = list(regressors)
+    if fe:
+        codes = _codes(frame, fe)
+        # all-zero fixed-effect groups, to a fixed point (pyfixest's "fe" check: they are fitted exactly by their
+        # effects), then regressor separation (its "ir" check, on the much smaller remaining sample), the groups
+        # that lost their last positive outcome with the separated rows, and singletons
+        kept = _identified_rows(y, codes, singletons=False)
+        _check_estimable(y[kept], codes[kept], depvar, regressors, fe, n_input)
+        rows = np.flatnonzero(kept)
+        kept[rows[_separated(y[rows], X[rows], codes[rows])]] = False
+        kept = _identified_rows(y, codes, kept, singletons=False)
+        n_sep = int((~kept).sum())
+        kept = _identified_rows(y, codes, kept)
+        codes = _recode(codes[kept])
+    else:  # no fixed effects: an intercept, named as pyfixest names it
+        _check_estimable(y, None, depvar, regressors, fe, n_input)
+        kept, n_sep = np.ones(len(y), bool), 0
+        X, names, codes = np.column_stack([np.ones(len(y)), X]), ["Intercept", *names], None
     fml = f"{depvar} ~ {' + '.join(regressors)}" + (f" | {' + '.join(fe)}" if fe else "")
-    with warnings.catch_warnings(), _warm_started_demeaning():
-        warnings.simplefilter("ignore")
-        fit = pf.fepois(
-            fml,
-            data=frame,
-            vcov=_vcov_arg(vcov),
-            ssc=pf.ssc(**SSC) if ssc == "chapter" else pf.ssc(k_adj=False, G_adj=False),
-            separation_check=None,  # done above: all-zero groups (_prune_zero_groups) and "ir" (_separated_rows)
-            iwls_tol=tol,
-            iwls_maxiter=maxiter,
-            fixef_tol=fixef_tol,
-            copy_data=False,
-            store_data=True,
-        )
-    if not fit.convergence:
-        raise ConvergenceError(
-            f"PPML did not converge in {maxiter} IRLS iterations (last deviance {float(fit.deviance):.6g}, "
-            f"tolerance {tol}); raise maxiter or check the specification {fml!r}",
-            deviance=float(fit.deviance),
-            maxiter=maxiter,
-        )
-    n_sep += int(getattr(fit, "n_separation_na", 0) or 0)
-    nobs = int(fit._N)
-    coef = {k: float(v) for k, v in fit.coef().items()}
-    se = _ses(fit, vcov, ssc)
+    fit = _irls(y[kept], X[kept], codes, names, tol, maxiter, fixef_tol, hint=f"; raise maxiter or check {fml!r}")
+    nobs = int(kept.sum())
+    coef = dict(zip(fit.names, (float(b) for b in fit.beta), strict=True))
+    levels = [] if codes is None else [int(c.max()) + 1 for c in codes.T]
+    k_fe = sum(levels) - (len(fe) - 1) if fe else 0
+    ses = {
+        _vcov_name(v): _standard_errors(fit, k_fe, levels, fe, codes, {c: frame[c].to_numpy()[kept] for c in cl}, ssc)
+        for v, cl in variances
+    }
+    se = ses[_vcov_name(vcov)]
     k = len(coef)
-    k_fe = int(np.sum(fit._k_fe)) - (len(fe) - 1) if fe else 0
     slopes_only = np.sqrt(max(nobs - k - k_fe, 1) / (nobs - k))
     extra: dict[str, Any] = {
         "collinear": [c for c in regressors if c not in coef],
@@ -323,12 +300,7 @@ def ppml(
         ),
     }
     if alt_vcov:
-        extra["se_alt"] = {}
-        for v in alt_vcov:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                fit.vcov(_vcov_arg(v))
-            extra["se_alt"][_vcov_name(v)] = _ses(fit, v, ssc)
+        extra["se_alt"] = {_vcov_name(v): ses[_vcov_name(v)] for v in alt_vcov}
     return Estimate(
         estimator="ppml",
         depvar=depvar,
@@ -342,22 +314,65 @@ def ppml(
         n_missing=n_missing,
         n_separation=n_sep,
         n_singleton=n_input - n_missing - n_sep - nobs,
-        pseudo_r2=float(fit._pseudo_r2),
+        pseudo_r2=_pseudo_r2(y[kept], fit.mu),
         extra=extra,
     )
 
 
-def _ses(fit, vcov, ssc: str) -> dict:
-    """The standard errors of ``fit`` under its current variance choice ``vcov``, in convention ``ssc``."""
-    se = {k: float(v) for k, v in fit.se().items()}
-    if ssc == "chapter":
-        return se
-    if vcov == "hetero":
-        factor = fit._N / (fit._N - 1)
+def _pseudo_r2(y: np.ndarray, mu: np.ndarray) -> float:
+    """McFadden's pseudo R-squared, ``1 - loglik / loglik(constant mean)``, as pyfixest 0.60.0 reports it."""
+    from scipy.special import gammaln
+
+    null = np.full_like(y, y.mean())
+    loglik = np.sum(y * np.log(mu) - mu - gammaln(y + 1))
+    return float(1 - loglik / np.sum(y * np.log(null) - null - gammaln(y + 1)))
+
+
+def _standard_errors(fit: _IrlsFit, k_fe: int, levels, fe, codes, clusters: dict, ssc: str) -> dict:
+    """The sandwich standard errors of a converged PPML fit (:func:`_irls`'s last step) as pyfixest 0.60.0 computes
+    them (``tests/models/gravity/test_estimate.py`` checks them against ``pyfixest.fepois``).
+
+    Bread ``(X'WX)^-1`` and scores ``w x (z - x b)`` from the last IRLS step (demeaned; ``w`` its weights). Robust
+    (``clusters`` empty): meat ``S'S``. Clustered (``clusters``: one or two variables, name to values row by row):
+    the meat of the scores' cluster sums; two-way by inclusion-exclusion (each way, minus their intersection, as
+    Cameron, Gelbach & Miller 2011). The factors (see the module docstring): ``"chapter"`` robust ``N/(N-K)``,
+    clustered ``(N-1)/(N-K) G/(G-1)``, ``G`` the smallest cluster count, ``K`` the slopes and the fixed-effect levels
+    (all levels minus one per additional set) less the levels of a set nested in a cluster plus one per such set;
+    ``"stata"`` ``N/(N-1)`` robust or ``G/(G-1)`` clustered alone.
+    """
+    import scipy.linalg
+
+    nobs, k = fit.wx.shape
+    scores = fit.wx * fit.u[:, None]
+    bread = scipy.linalg.inv(fit.wx.T @ fit.wx)
+    if not clusters:
+        factor = nobs / (nobs - k - k_fe) if ssc == "chapter" else nobs / (nobs - 1)
+        vcov = factor * (bread @ (scores.T @ scores) @ bread)
     else:
-        g = int(min(np.atleast_1d(fit._G)))
-        factor = g / (g - 1) if g > 1 else 1.0
-    return {k: v * float(np.sqrt(factor)) for k, v in se.items()}
+        ids = [pd.factorize(v)[0] for v in clusters.values()]
+        if len(ids) == 2:
+            ids.append(pd.factorize(ids[0].astype(np.int64) * (int(ids[1].max()) + 1) + ids[1])[0])
+        g = min(int(i.max()) + 1 for i in ids)
+        if ssc == "chapter":
+            nested = [j for j, f in enumerate(fe) if f in clusters or any(_nested(codes[:, j], i) for i in ids)]
+            df_k = k + k_fe - sum(levels[j] for j in nested) + len(nested)
+            factor = (nobs - 1) / (nobs - df_k) * g / (g - 1)
+        else:
+            factor = g / (g - 1) if g > 1 else 1.0
+        vcov = np.zeros((k, k))
+        for sign, i in zip((1, 1, -1), ids, strict=False):
+            sums = np.column_stack([np.bincount(i, weights=scores[:, j]) for j in range(k)])
+            vcov += sign * factor * (bread @ (sums.T @ sums) @ bread)
+    return {n: float(v) for n, v in zip(fit.names, np.sqrt(np.diag(vcov)), strict=True)}
+
+
+def _nested(fe_codes: np.ndarray, cluster_ids: np.ndarray) -> bool:
+    """Whether every level of a fixed effect lies within a single cluster."""
+    levels = int(fe_codes.max()) + 1
+    lo, hi = np.full(levels, np.iinfo(np.int64).max), np.full(levels, -1)
+    np.minimum.at(lo, fe_codes, cluster_ids)
+    np.maximum.at(hi, fe_codes, cluster_ids)
+    return bool((lo == hi).all())
 
 
 def _codes(frame: pd.DataFrame, fe) -> np.ndarray:
@@ -375,42 +390,23 @@ def _separated(y: np.ndarray, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _check_estimable(frame: pd.DataFrame, depvar: str, regressors, fe, n_input: int) -> None:
-    """Raise :class:`EstimationError` when pyfixest would have nothing to estimate (it aborts the process then)."""
-    if frame.empty:
+def _check_estimable(y: np.ndarray, codes, depvar: str, regressors, fe, n_input: int) -> None:
+    """Raise :class:`EstimationError` when nothing is left to estimate (pyfixest 0.60.0 aborts the process then):
+    ``y`` and ``codes`` are the rows left once missing values and all-zero groups are set aside."""
+    if len(y) == 0:
         raise EstimationError(
             f"nothing left to estimate: of {n_input:,} rows, none has every used column present "
             f"and a positive {depvar!r} in each fixed-effect group"
         )
-    if not (frame[depvar].to_numpy() > 0).any():
+    if not (y > 0).any():
         raise EstimationError(f"nothing left to estimate: {depvar!r} is zero in every remaining row")
-    n = _non_singleton_count(frame, fe)
+    n = len(y) if codes is None else int(_identified_rows(np.ones(len(y)), codes).sum())
     if n <= len(regressors):
         raise EstimationError(
             f"nothing left to estimate: after setting aside singleton fixed-effect groups, {n} observation(s) remain "
             f"for {len(regressors)} regressor(s) (the fixed effects {list(fe)} absorb everything: too few origins, "
             "destinations or years?)"
         )
-
-
-def _non_singleton_count(frame: pd.DataFrame, fe) -> int:
-    """Observations left after iteratively removing those alone in a fixed-effect group (counted, not dropped)."""
-    if not fe:
-        return len(frame)
-    return int(_identified_rows(np.ones(len(frame)), _codes(frame, fe)).sum())
-
-
-def _prune_zero_groups(frame: pd.DataFrame, depvar: str, fe: tuple[str, ...]) -> tuple[pd.DataFrame, int]:
-    """Drop, iteratively, observations in fixed-effect groups whose dependent variable is all zero.
-
-    This is exactly what pyfixest's ``"fe"`` separation check removes (those observations are perfectly predicted
-    by their fixed effect), done first and to a fixed point so that the costlier ``"ir"`` check runs on the much
-    smaller remaining sample (on the real panel: ~74k instead of ~290k rows, 4 s instead of 40 s).
-    """
-    if not fe:
-        return frame, 0
-    keep = _identified_rows(frame[depvar].to_numpy(dtype=float), _codes(frame, fe), singletons=False)
-    return frame[keep], int((~keep).sum())
 
 
 @dataclass(frozen=True)
@@ -485,7 +481,7 @@ def ppml_coef(
         start.mu.shape != (len(data),) or start.fe_part.shape != (len(data), 1 + len(regressors))
     ):
         raise ValueError(f"start must hold one row per row of data ({len(data)}) and {1 + len(regressors)} columns")
-    beta, names, mu, fe_part = _irls(
+    fit = _irls(
         y[keep],
         X[keep],
         _recode(codes[keep]),
@@ -495,19 +491,24 @@ def ppml_coef(
         fixef_tol,
         None if start is None else start[used],
     )
-    coef = dict(zip(names, (float(b) for b in beta), strict=True))
+    coef = dict(zip(fit.names, (float(b) for b in fit.beta), strict=True))
     if not fitted:
         return coef
     out = PpmlStart(np.full(len(data), np.nan), np.full((len(data), 1 + len(regressors)), np.nan))
-    out.mu[used] = mu
-    if fe_part.shape[1] == out.fe_part.shape[1]:  # no regressor dropped as collinear
-        out.fe_part[used] = fe_part
+    out.mu[used] = fit.mu
+    if fit.fe_part.shape[1] == out.fe_part.shape[1]:  # no regressor dropped as collinear
+        out.fe_part[used] = fit.fe_part
     return coef, out
 
 
 def _recode(codes: np.ndarray) -> np.ndarray:
-    """Fixed-effect codes renumbered 0..G-1 per column (after rows were dropped)."""
-    return np.column_stack([np.unique(c, return_inverse=True)[1] for c in codes.T]).astype(np.uint64)
+    """Fixed-effect codes renumbered 0..G-1 per column (after rows were dropped), keeping their order."""
+    out = np.empty(codes.shape, np.uint64)
+    for j, c in enumerate(codes.T):
+        present = np.zeros(int(c.max()) + 1, bool)
+        present[c] = True
+        out[:, j] = (np.cumsum(present) - 1)[c]
+    return out
 
 
 def _identified_rows(
@@ -567,13 +568,39 @@ def _separated_ir(y: np.ndarray, X: np.ndarray, codes: np.ndarray, tol: float = 
     return separated
 
 
-def _irls(y, X, codes, names, tol, maxiter, fixef_tol, start=None):
-    """pyfixest 0.60.0's IRLS for Poisson with fixed effects, each demeaning started from the previous step's fixed
-    effects; ``start`` (a :class:`PpmlStart` for these rows) replaces the starting means where they are finite and
-    positive, and the first demeaning's starting point when every row has one. Returns ``(beta, names, mu,
-    fe_part)``."""
+#: The demeaning tolerance of the first IRLS steps (ppmlhdfe's ``start_inner_tol``): see :func:`_irls`.
+_INNER_START = 1e-4
+
+
+@dataclass(frozen=True)
+class _IrlsFit:
+    """The end of :func:`_irls`: coefficients ``beta`` of the regressors ``names`` (collinear ones dropped), fitted
+    means ``mu``, and from the last step the absorbed part ``fe_part`` of ``[z, X]``, the weighted demeaned
+    regressors ``wx`` and the weighted working residuals ``u`` (what pyfixest's sandwich uses)."""
+
+    beta: np.ndarray
+    names: list
+    mu: np.ndarray
+    fe_part: np.ndarray
+    wx: np.ndarray
+    u: np.ndarray
+
+
+def _irls(y, X, codes, names, tol, maxiter, fixef_tol, start=None, hint: str = "") -> _IrlsFit:
+    """pyfixest 0.60.0's IRLS for Poisson with fixed effects (``codes``; None: none, and ``X`` holds an intercept):
+    the same start, working variable, weighted least squares, collinearity rule and deviance criterion ``tol``, with
+    two changes taken from ppmlhdfe. Each demeaning starts from the previous step's fixed effects, and its
+    tolerance is adaptive: :data:`_INNER_START` while IRLS is far from converged, tightened tenfold whenever the
+    criterion falls below ten times it, down to ``fixef_tol``; IRLS stops only once the criterion is met with the
+    demeaning at ``fixef_tol``. Far from the solution a precise projection buys nothing; the loose early steps
+    halve the demeaning time on the real panel, and the estimates move in the 11th digit, the standard errors
+    (which use the last step's weights, as pyfixest's) in the 7th (``tests/models/gravity/test_estimate.py``).
+
+    ``start`` (a :class:`PpmlStart` for these rows) replaces the starting means where they are finite and positive,
+    and the first demeaning's starting point when every row has one. :class:`ConvergenceError` (its message ending
+    in ``hint``) at ``maxiter``."""
     import scipy.linalg
-    from pyfixest.estimation.models.feols_ import _drop_multicollinear_variables
+    from pyfixest.core.collinear import find_collinear_variables
 
     def deviance(mu):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -588,35 +615,43 @@ def _irls(y, X, codes, names, tol, maxiter, fixef_tol, start=None):
             fe_part = start.fe_part
     eta = np.log(mu)
     last = deviance(mu)
+    inner = fixef_tol if codes is None else max(fixef_tol, _INNER_START)  # the demeaning's tolerance, adaptive
+    crit = 1.0
     for i in range(maxiter):
         z = eta + y / mu - 1
         zx = np.column_stack([z, X])
-        res = _demean(zx if fe_part is None else zx - fe_part, codes, mu, fixef_tol)
+        while crit < 10 * inner and inner > fixef_tol:  # tightened as IRLS converges; at fixef_tol at the end
+            inner = max(inner / 10, fixef_tol)
+        if codes is None:
+            res = zx
+        else:
+            res = _demean(zx if fe_part is None else zx - fe_part, codes, mu, inner)
         fe_part = zx - res  # in the span of the fixed effects: the next step starts from it
-        if i == 0:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # pyfixest warns of the columns it drops; they are left out below
-                _, kept, _, dropped = _drop_multicollinear_variables(res[:, 1:], names, 1e-9)
-            names = [str(n) for n in kept]
-            if any(dropped):  # one flag per regressor
-                cols = [k for k, d in enumerate(dropped) if not d]
-                X, res, fe_part = (
-                    X[:, cols],
-                    res[:, [0, *(c + 1 for c in cols)]],
-                    fe_part[:, [0, *(c + 1 for c in cols)]],
+        if i == 0:  # pyfixest's collinearity rule, on the demeaned regressors of the first step
+            collinear, _, nothing_left = find_collinear_variables(np.ascontiguousarray(res[:, 1:].T @ res[:, 1:]), 1e-9)
+            collinear = np.asarray(collinear, bool)
+            if nothing_left or collinear.all():
+                raise EstimationError(
+                    f"nothing left to estimate: every regressor ({', '.join(names)}) is collinear with the fixed "
+                    "effects"
                 )
+            if collinear.any():
+                cols = np.flatnonzero(~collinear)
+                names = [names[c] for c in cols]
+                X, res, fe_part = X[:, cols], res[:, [0, *(cols + 1)]], fe_part[:, [0, *(cols + 1)]]
         sw = np.sqrt(mu)
         wx, wz = res[:, 1:] * sw[:, None], res[:, 0] * sw
         beta = scipy.linalg.solve(wx.T @ wx, wx.T @ wz)
-        eta = z - (res[:, 0] - res[:, 1:] @ beta)
+        resid = res[:, 0] - res[:, 1:] @ beta
+        eta = z - resid
         mu = np.exp(eta)
         dev = deviance(mu)
         crit = abs(dev - last) / (0.1 + abs(last))
         last = dev
-        if crit < tol:
-            return beta, names, mu, fe_part
+        if crit < tol and inner <= fixef_tol:
+            return _IrlsFit(beta, names, mu, fe_part, wx, resid * sw)
     raise ConvergenceError(
-        f"PPML did not converge in {maxiter} IRLS iterations (last deviance {last:.6g}, tolerance {tol})",
+        f"PPML did not converge in {maxiter} IRLS iterations (last deviance {last:.6g}, tolerance {tol}){hint}",
         deviance=last,
         maxiter=maxiter,
     )
@@ -655,7 +690,7 @@ def iv2sls(
     is stored as ``extra["first_stage_f"]``: pyfixest's own IV F uses only the first cluster variable.
     ``ssc="stata"`` uses the factor ``G/(G-1)`` alone (``G`` the smallest cluster count) instead of the chapter's.
     """
-    import pyfixest as pf
+    pf = pyfixest_module()
 
     cols = [depvar, *exog, endog, instrument, *fe, *cluster]
     _check_columns(data, cols)
