@@ -291,3 +291,22 @@ def test_ppml_without_fixed_effects_matches_pyfixest():
     ref.vcov({"CRV1": "pair"})
     for k, v in ref.se().items():
         assert fit.extra["se_alt"]["cluster:pair"][k] == pytest.approx(v, rel=1e-7)
+
+
+def test_regressor_collinear_with_the_fixed_effects_is_dropped():
+    """A regressor that is a sum of fixed-effect values (a pair-level distance plus an origin-year shock) is found
+    collinear on the first IRLS step, whose demeaning runs at the full tolerance (the later, loose steps would leave
+    it a residual of about 1e-4 and give it a meaningless coefficient), by ppml and ppml_coef alike."""
+    from mobility.models.gravity import synthetic, tables
+
+    spec = tables.SPECS["table2.col3"]
+    panel = synthetic.simulate_panel(synthetic.SimulationParams(n_countries=30, seed=2))
+    shock = panel.groupby("orig_year").ngroup().to_numpy() % 7 * 0.3
+    panel["collin"] = panel["ln_dist"] + shock
+    regs = [*spec.regressors, "collin"]
+    fit = est.ppml(panel, spec.depvar, regs, spec.fe)
+    base = est.ppml(panel, spec.depvar, spec.regressors, spec.fe)
+    assert fit.extra["collinear"] == ["collin"] and "collin" not in fit.coef
+    assert est.ppml_coef(panel, spec.depvar, regs, spec.fe).keys() == base.coef.keys()
+    for k, v in base.coef.items():
+        assert fit.coef[k] == pytest.approx(v, abs=1e-10)

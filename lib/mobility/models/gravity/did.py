@@ -22,7 +22,7 @@ def did_sample(panel: pd.DataFrame, treatment: str = "visa") -> pd.DataFrame:
         if c not in panel.columns:
             raise KeyError(f"panel lacks column {c!r}")
     n_waves = panel.year.nunique()
-    pos = panel.groupby("pair").stock.transform(lambda s: (s > 0).sum() == n_waves)
+    pos = (panel.stock > 0).groupby(panel.pair).transform("sum") == n_waves
     d = panel[pos].copy()
     d["ln_stock"] = np.log(d.stock)
     d["group"] = d.pair.astype("category").cat.codes.astype(np.int64)

@@ -590,11 +590,13 @@ def _irls(y, X, codes, names, tol, maxiter, fixef_tol, start=None, hint: str = "
     """pyfixest 0.60.0's IRLS for Poisson with fixed effects (``codes``; None: none, and ``X`` holds an intercept):
     the same start, working variable, weighted least squares, collinearity rule and deviance criterion ``tol``, with
     two changes taken from ppmlhdfe. Each demeaning starts from the previous step's fixed effects, and its
-    tolerance is adaptive: :data:`_INNER_START` while IRLS is far from converged, tightened tenfold whenever the
-    criterion falls below ten times it, down to ``fixef_tol``; IRLS stops only once the criterion is met with the
-    demeaning at ``fixef_tol``. Far from the solution a precise projection buys nothing; the loose early steps
-    halve the demeaning time on the real panel, and the estimates move in the 11th digit, the standard errors
-    (which use the last step's weights, as pyfixest's) in the 7th (``tests/models/gravity/test_estimate.py``).
+    tolerance is adaptive: ``fixef_tol`` on the first step (whose demeaned regressors decide which are collinear
+    with the fixed effects, as pyfixest's), then :data:`_INNER_START` while IRLS is far from converged, tightened
+    tenfold whenever the criterion falls below ten times it, down to ``fixef_tol``; IRLS stops only once the
+    criterion is met with the demeaning at ``fixef_tol``. Far from the solution a precise projection buys nothing:
+    the loose steps halve the demeaning time on the real panel, and the estimates move in the 11th digit, the
+    standard errors (which use the last step's weights, as pyfixest's) in the 7th (``tests/models/gravity/
+    test_estimate.py`` compares them with ``pyfixest.fepois``).
 
     ``start`` (a :class:`PpmlStart` for these rows) replaces the starting means where they are finite and positive,
     and the first demeaning's starting point when every row has one. :class:`ConvergenceError` (its message ending
@@ -625,7 +627,8 @@ def _irls(y, X, codes, names, tol, maxiter, fixef_tol, start=None, hint: str = "
         if codes is None:
             res = zx
         else:
-            res = _demean(zx if fe_part is None else zx - fe_part, codes, mu, inner)
+            # the first step at the full tolerance: its demeaned regressors decide which are collinear
+            res = _demean(zx if fe_part is None else zx - fe_part, codes, mu, fixef_tol if i == 0 else inner)
         fe_part = zx - res  # in the span of the fixed effects: the next step starts from it
         if i == 0:  # pyfixest's collinearity rule, on the demeaned regressors of the first step
             collinear, _, nothing_left = find_collinear_variables(np.ascontiguousarray(res[:, 1:].T @ res[:, 1:]), 1e-9)
