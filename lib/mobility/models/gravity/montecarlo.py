@@ -74,6 +74,9 @@ def pair_bootstrap(
     regressors = list(regressors)
     used = list(dict.fromkeys([depvar, *regressors, *(f for f in fe if f != cluster)]))
     base = panel[used].reset_index(drop=True)
+    for f in fe:  # integer codes in order of appearance: the same fits, faster to resample and to factorize
+        if f != cluster:
+            base[f] = pd.factorize(base[f])[0]
     codes, _ = pd.factorize(panel[cluster], sort=True)
     n_groups = int(codes.max()) + 1
     order = np.argsort(codes, kind="stable")
