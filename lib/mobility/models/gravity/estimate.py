@@ -285,7 +285,7 @@ def ppml(
     levels = [] if codes is None else [int(c.max()) + 1 for c in codes.T]
     k_fe = sum(levels) - (len(fe) - 1) if fe else 0
     ses = {
-        _vcov_name(v): _standard_errors(fit, k_fe, levels, fe, codes, {c: frame[c].to_numpy()[kept] for c in cl}, ssc)
+        _vcov_name(v): _standard_errors(fit, k_fe, levels, fe, codes, {c: frame[c].array[kept] for c in cl}, ssc)
         for v, cl in variances
     }
     se = ses[_vcov_name(vcov)]
@@ -377,7 +377,9 @@ def _nested(fe_codes: np.ndarray, cluster_ids: np.ndarray) -> bool:
 
 def _codes(frame: pd.DataFrame, fe) -> np.ndarray:
     """The fixed-effect columns ``fe`` of ``frame`` as integer codes, one column each."""
-    return np.column_stack([pd.factorize(frame[f].to_numpy())[0] for f in fe]).astype(np.uint64)
+    # factorized as a Series: pyarrow-backed strings are encoded by pyarrow (4x faster than as Python objects), in
+    # the same order of first appearance
+    return np.column_stack([pd.factorize(frame[f])[0] for f in fe]).astype(np.uint64)
 
 
 def _separated(y: np.ndarray, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
