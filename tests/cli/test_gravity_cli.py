@@ -246,3 +246,30 @@ def test_cli_subprocess_no_abort_no_warnings(panel_csv, tmp_path):
     )
     assert r.returncode == 2, (r.returncode, r.stderr[-400:])
     assert r.stderr.startswith("error: nothing left to estimate") and r.stderr.count("\n") == 1
+
+
+def test_every_regressor_collinear_is_one_line_and_exit_2(panel_csv, tmp_path, capsys):
+    """A regressor that varies across pairs but not within them, with pair and country-year effects, leaves nothing
+    to estimate: one line naming it, exit 2, no output file."""
+    f = _variant(
+        panel_csv,
+        tmp_path,
+        "pairconst",
+        lambda df: df.assign(pairx=df.origin.str[1:].astype(int) * 0.37 + df.destination.str[1:].astype(int) ** 1.5),
+    )
+    out = tmp_path / "o.json"
+    code = _run(
+        [
+            "gravity",
+            "estimate",
+            "--panel",
+            str(f),
+            "--formula",
+            "stock ~ pairx | orig_year + dest_year + pair",
+            "--out",
+            str(out),
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "collinear with the fixed effects" in err[0] and "pairx" in err[0]
+    assert not out.exists()
