@@ -16,7 +16,7 @@ parsing, model matrices, a separation check by cross-tabulation: half the time o
 - **Speed.** As ppmlhdfe does, each IRLS step's demeaning starts from the previous step's fixed effects, and its
   tolerance is loose (1e-4) while IRLS is far from converged and tightened to ``fixef_tol`` as it converges
   (``_irls``). Tables 2–4 on the real panel take 16 s of CPU instead of 30 s through ``pyfixest.fepois``; the
-  estimates agree with it to about 1e-12, the standard errors to about 1e-7 (relative).
+  estimates agree with it to about 1e-11, the standard errors to about 1e-7 (relative).
 - **Convergence.** pyfixest's ``fit.convergence`` is ``False`` without any error when the IRLS loop hits its
   iteration limit; :func:`ppml` and :func:`ppml_coef` raise :class:`ConvergenceError` (with the last deviance).
 - **Small-sample correction (a deliberate choice).** Standard errors are heteroskedasticity-robust (the paper's

@@ -333,8 +333,9 @@ def simulate_panel(params: SimulationParams | None = None) -> pd.DataFrame:
     index = index + p.beta_visa_lag * ((df.visa_entry.to_numpy() > 0) & (df.year.to_numpy() > df.visa_entry.to_numpy()))
     index = index + p.pair_sd * df.u.to_numpy()
     v = np.exp(df.ln_w_d.to_numpy() + index)
-    origin_year = np.tile(oi, T) + n * np.repeat(np.arange(T), len(oi))  # the rows are wave after wave of (oi, di)
-    denom_foreign = pd.Series(v).groupby(origin_year).transform("sum")
+    # the rows are wave after wave of (oi, di): each row's origin, destination and wave as positions
+    o_all, d_all, wave = np.tile(oi, T), np.tile(di, T), np.repeat(np.arange(T), len(oi))
+    denom_foreign = pd.Series(v).groupby(o_all + n * wave).transform("sum")
     # home utility chosen so that the foreign share averages emigration_rate for a typical origin
     home = denom_foreign.to_numpy() * (1 - p.emigration_rate) / p.emigration_rate
     expected = np.exp(df.ln_pop_o.to_numpy()) * v / (home + denom_foreign.to_numpy())
@@ -349,9 +350,8 @@ def simulate_panel(params: SimulationParams | None = None) -> pd.DataFrame:
     df["stock"] = rng.poisson(expected * eta).astype(float) * reported[oi, di][np.arange(len(df)) % len(oi)]
     # the fixed-effect identifiers, looked up from per-country tables (the same strings as concatenating columns)
     name_year = np.array([[f"{c}_{int(yr)}" for yr in waves] for c in names], dtype=object)
-    wave = np.repeat(np.arange(T), len(oi))
-    df["orig_year"] = pd.array(name_year[np.tile(oi, T), wave], dtype=df.origin.dtype)
-    df["dest_year"] = pd.array(name_year[np.tile(di, T), wave], dtype=df.origin.dtype)
+    df["orig_year"] = pd.array(name_year[o_all, wave], dtype=df.origin.dtype)
+    df["dest_year"] = pd.array(name_year[d_all, wave], dtype=df.origin.dtype)
     pair_name = np.array([[f"{a}_{b}" for b in names] for a in names], dtype=object)
-    df["pair"] = pd.array(pair_name[np.tile(oi, T), np.tile(di, T)], dtype=df.origin.dtype)
+    df["pair"] = pd.array(pair_name[o_all, d_all], dtype=df.origin.dtype)
     return df.drop(columns=["u", "ln_w_d", "ln_pop_o"])
