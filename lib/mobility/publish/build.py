@@ -105,13 +105,38 @@ def _report_failure(log: Path, code: int) -> None:
     print(f"error: the book build failed (exit {code}); full log: {log}", file=sys.stderr)
 
 
+#: what the pages import besides the variants' modules (:data:`mobility.run.kernels.PRELOAD`): imported once, by the
+#: process their kernels fork from. Not polars, nor pyfixest's estimation API (which imports it): polars starts a
+#: thread on import, and a process with threads is not forked (``tests/run/test_kernels.py`` checks the list).
+PAGE_MODULES = (
+    "IPython.display",
+    "myst_nb",
+    "mobility.models.gravity.did",
+    "mobility.models.gravity.figures",
+    "mobility.models.gravity.simcheck",
+    "mobility.models.review",
+    "mobility.models.review.trade",
+    "mobility.models.relocation",
+    "mobility.models.mnc",
+    "mobility.publish.explorer",
+    "mobility.run.variants",
+)
+
+
 def _execute_one(text: str, cwd: str, timeout: int | None) -> tuple[str, float, str | None]:
     """Run one page's notebook (nbformat JSON) the way myst-nb's cache mode does; in a worker process."""
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
 
     nb = nbformat.reads(text, as_version=4)
-    result = single_nb_execution(nb, cwd=cwd, timeout=timeout, allow_errors=False, meta_override=True)
+    result = single_nb_execution(
+        nb,
+        cwd=cwd,
+        timeout=timeout,
+        allow_errors=False,
+        meta_override=True,
+        kernel_manager_class="mobility.run.kernels.ForkingKernelManager",
+    )
     return nbformat.writes(nb), float(result.time), result.exc_string
 
 
@@ -148,7 +173,7 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
     from jupyter_cache.base import CacheBundleIn
 
     from mobility.publish import inventory, sphinxext, toc
-    from mobility.run import executors, variants
+    from mobility.run import executors, kernels, variants
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
@@ -177,7 +202,7 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
     n = min(jobs, len(order))
     print(f"book: executing {len(order)} page(s), {n} at a time ({len(summary['cached'])} up to date)", flush=True)
     env = dict(PYDEVD_DISABLE_FILE_VALIDATION="1", **({"MOBILITY_QUICK": "1"} if quick else {}))
-    with executors.worker_environment(), environ(env):
+    with executors.worker_environment(), environ(env), kernels.zygote(kernels.PRELOAD, PAGE_MODULES):
         with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
             futures = {
                 pool.submit(_execute_one, nbformat.writes(nb), str(page.parent), timeout): (page, nb)

@@ -441,6 +441,7 @@ def execute(job: Job) -> str:
                         str(tmp / "notebook.ipynb"),
                         parameters=job.params,
                         kernel_name="python3",
+                        kernel_manager_class="mobility.run.kernels.ForkingKernelManager",
                         language="python",
                         cwd=str(notebook.parent),
                         progress_bar=False,
@@ -509,11 +510,18 @@ def run(
     todo = longest_first(todo)
     bar = tqdm(total=len(todo), desc="variants", unit="nb", disable=not progress)
     own = None
-    if executor is None and jobs_n > 1 and len(todo) > 1:
-        import multiprocessing as mp
-
-        executor = own = ProcessPoolExecutor(max_workers=jobs_n, mp_context=mp.get_context("spawn"))
+    stack = contextlib.ExitStack()
     try:
+        if executor is None or isinstance(executor, ProcessPoolExecutor):
+            # kernels on this machine fork from one warm process (mobility.run.kernels); a pool's workers, started
+            # at its first submit, find it in their environment
+            from mobility.run import kernels
+
+            stack.enter_context(kernels.zygote())
+        if executor is None and jobs_n > 1 and len(todo) > 1:
+            import multiprocessing as mp
+
+            executor = own = ProcessPoolExecutor(max_workers=jobs_n, mp_context=mp.get_context("spawn"))
         if executor is None:
             for job in todo:
                 _collect(summary, job, lambda j=job: execute(j))
@@ -527,6 +535,7 @@ def run(
         bar.close()
         if own is not None:
             own.shutdown(cancel_futures=True)
+        stack.close()
     return summary
 
 
