@@ -253,7 +253,7 @@ def _reap(signum=None, frame=None) -> None:
 
 
 def _recv_all(conn: socket.socket) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         b = conn.recv(65536)
         if not b:
