@@ -43,6 +43,18 @@ def run(nb, cwd, timeout=60, **kw):
     return nb
 
 
+def gone(pid: int, seconds: float = 10.0) -> bool:
+    """Whether process ``pid`` has exited within ``seconds``."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def probe(tmp_path, tag):
     out = tmp_path / tag
     out.mkdir()
@@ -95,14 +107,7 @@ def test_failures_are_reported_as_with_a_fresh_kernel(tmp_path, warm):
             run(nb, str(tmp_path), timeout=2)
         assert time.monotonic() - t0 < 30
     pid = int(nb.cells[0].outputs[0]["text"])
-    for _ in range(100):  # the timed-out kernel was stopped, not left running
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail(f"kernel {pid} still running after its notebook timed out")
+    assert gone(pid), f"kernel {pid} still running after its notebook timed out"
 
 
 def test_warm_process_ends_with_the_block_and_kernels_with_it(tmp_path, monkeypatch):
@@ -175,13 +180,8 @@ def test_a_kernel_left_running_ends_with_the_warm_process(monkeypatch):
         _run(km.start_kernel())
         pid = km.provisioner.pid
         assert kernels.forked_count() >= 1 and os.getpgid(pid) == pid  # its own session, as jupyter_client's
-    for _ in range(100):  # never shut down: it notices that the warm process is gone (ipykernel's parent poller)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
+    # never shut down, it notices that the warm process is gone (ipykernel's parent poller)
+    if not gone(pid):
         state = [ln.strip() for ln in open(f"/proc/{pid}/status") if ln.startswith(("State", "PPid"))]
         os.kill(pid, 9)
         pytest.fail(f"kernel {pid} outlived the warm process: {state}")
