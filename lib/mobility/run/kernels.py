@@ -10,15 +10,18 @@ would have had, in a session of its own, exactly as ``jupyter_client`` starts on
 **When it forks, and when it does not.** A kernel is forked only when everything that differs from a fresh start is
 known not to matter: its command is this Python running ``ipykernel_launcher``, and its environment equals the
 warm process's except for the variables read when they are used (:data:`PER_KERNEL`: the output folder, the page's
-name, jupyter's bookkeeping). The warm process checks, after its imports, that it runs one thread (forking a
-process with more is unsafe). In every other case, and when the warm process is gone, the kernel is started the
-usual way (:class:`jupyter_client.provisioning.LocalProvisioner`). So the results cannot depend on it: the same
-executed notebooks, results files and figures either way (``tests/run/test_kernels.py``; a build's executed
-notebooks compared byte for byte, less timings). ``MOBILITY_FORK_KERNELS=0`` turns it off.
+name, jupyter's bookkeeping). The warm process checks, after its imports, that it runs one thread besides the
+fork-safe allocator thread of pyarrow's jemalloc (forking a process with more is unsafe: polars starts one on import,
+so it is not preloaded). Only on Linux. In every other case, and when the warm process is gone, the kernel is started
+the usual way (:class:`jupyter_client.provisioning.LocalProvisioner`). The results do not depend on it: the same
+executed notebooks, results files, figures and HTML either way (cold builds compared byte for byte, the notebooks less
+cell ids and timings; ``tests/run/test_kernels.py``). ``MOBILITY_FORK_KERNELS=0`` turns it off.
 
 The warm process imports :data:`PRELOAD` after setting ``MPLBACKEND`` as ``ipykernel`` sets it for its kernels
-(matplotlib reads it once, when imported). It exits when the process that started it closes its end of the pipe,
-and a forked kernel exits when the warm process does (``ipykernel``'s parent poller), so nothing outlives a build.
+(matplotlib reads it once, when imported), then moves what it imported to the collector's permanent generation
+(``gc.freeze``), so that the kernels' collections neither walk nor copy it. It exits when the process that started
+it closes its end of the pipe, and a forked kernel exits when the warm process does (``ipykernel``'s parent poller),
+so nothing outlives a build.
 """
 
 from __future__ import annotations
@@ -119,9 +122,10 @@ class Zygote:
 def zygote(preload=PRELOAD, extra=()) -> Iterator[Zygote | None]:
     """Within the block, kernels launched by :class:`ForkingKernelManager` here or in processes started here fork
     from one warm process that imports ``preload`` and ``extra`` (in the background: the first kernels wait for it).
-    Yields a :class:`Zygote`, or None when it is off (``MOBILITY_FORK_KERNELS=0``, no ``fork``, or a warm process
-    already serves this process's kernels); kernels then start the usual way."""
-    if os.environ.get(_OFF_ENV) == "0" or not hasattr(os, "fork") or os.environ.get(SOCKET_ENV):
+    Yields a :class:`Zygote`, or None when it is off (``MOBILITY_FORK_KERNELS=0``; not Linux, where the thread check
+    cannot see native threads and macOS's system libraries are not fork-safe; or a warm process already serves this
+    process's kernels); kernels then start the usual way."""
+    if os.environ.get(_OFF_ENV) == "0" or not sys.platform.startswith("linux") or os.environ.get(SOCKET_ENV):
         yield None
         return
     tmp = Path(tempfile.mkdtemp(prefix="mobility-kernels-"))
