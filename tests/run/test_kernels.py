@@ -127,6 +127,11 @@ def test_off_switch_and_no_nesting(monkeypatch):
     with kernels.zygote(()) as z:
         assert z is None
     monkeypatch.delenv("MOBILITY_FORK_KERNELS")
+    monkeypatch.delenv(kernels.SOCKET_ENV, raising=False)
+    monkeypatch.setattr(kernels.sys, "platform", "darwin")  # fork-unsafe system libraries: the usual launch
+    with kernels.zygote(()) as z:
+        assert z is None
+    monkeypatch.undo()
     monkeypatch.setenv(kernels.SOCKET_ENV, "/nonexistent/zygote.sock")
     with kernels.zygote(()) as z:  # a warm process already serves this process
         assert z is None
