@@ -132,6 +132,9 @@ def test_off_switch_and_no_nesting(monkeypatch):
     with kernels.zygote(()) as z:
         assert z is None
     monkeypatch.undo()
+    monkeypatch.delenv(kernels.SOCKET_ENV, raising=False)
+    with kernels.zygote((), kernels=kernels.MIN_KERNELS - 1) as z:  # too few kernels to pay for its imports
+        assert z is None
     monkeypatch.setenv(kernels.SOCKET_ENV, "/nonexistent/zygote.sock")
     with kernels.zygote(()) as z:  # a warm process already serves this process
         assert z is None

@@ -202,7 +202,8 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
     n = min(jobs, len(order))
     print(f"book: executing {len(order)} page(s), {n} at a time ({len(summary['cached'])} up to date)", flush=True)
     env = dict(PYDEVD_DISABLE_FILE_VALIDATION="1", **({"MOBILITY_QUICK": "1"} if quick else {}))
-    with executors.worker_environment(), environ(env), kernels.zygote(kernels.PRELOAD, PAGE_MODULES):
+    warm = kernels.zygote(kernels.PRELOAD, PAGE_MODULES, kernels=len(order))  # kernels fork from a warm process
+    with executors.worker_environment(), environ(env), warm:
         with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
             futures = {
                 pool.submit(_execute_one, nbformat.writes(nb), str(page.parent), timeout): (page, nb)

@@ -53,6 +53,7 @@ __all__ = [
     "PRELOAD",
     "PER_KERNEL",
     "SOCKET_ENV",
+    "MIN_KERNELS",
     "Zygote",
     "zygote",
     "ForkingKernelManager",
@@ -95,6 +96,10 @@ PER_KERNEL = (
     "PYTEST_CURRENT_TEST",
 )
 _OFF_ENV = "MOBILITY_FORK_KERNELS"
+#: the fewest kernels worth a warm process: its imports cost about what one fresh kernel's do, and the first kernels
+#: wait for them (the variants runner's tests, one or two small notebooks per run: 71 s with fresh kernels, 112 s with
+#: a warm process each time)
+MIN_KERNELS = 3
 #: seconds a kernel waits for the warm process (its imports) before starting the usual way
 _WAIT = 300.0
 _LISTENING = b"listening\n"
@@ -119,13 +124,18 @@ class Zygote:
 
 
 @contextlib.contextmanager
-def zygote(preload=PRELOAD, extra=()) -> Iterator[Zygote | None]:
+def zygote(preload=PRELOAD, extra=(), kernels: int | None = None) -> Iterator[Zygote | None]:
     """Within the block, kernels launched by :class:`ForkingKernelManager` here or in processes started here fork
     from one warm process that imports ``preload`` and ``extra`` (in the background: the first kernels wait for it).
-    Yields a :class:`Zygote`, or None when it is off (``MOBILITY_FORK_KERNELS=0``; not Linux, where the thread check
-    cannot see native threads and macOS's system libraries are not fork-safe; or a warm process already serves this
-    process's kernels); kernels then start the usual way."""
-    if os.environ.get(_OFF_ENV) == "0" or not sys.platform.startswith("linux") or os.environ.get(SOCKET_ENV):
+    Yields a :class:`Zygote`, or None when it is off (``MOBILITY_FORK_KERNELS=0``; fewer than :data:`MIN_KERNELS`
+    ``kernels`` to start; not Linux, where the thread check cannot see native threads and macOS's system libraries are
+    not fork-safe; or a warm process already serves this process's kernels); kernels then start the usual way."""
+    if (
+        os.environ.get(_OFF_ENV) == "0"
+        or (kernels is not None and kernels < MIN_KERNELS)
+        or not sys.platform.startswith("linux")
+        or os.environ.get(SOCKET_ENV)
+    ):
         yield None
         return
     tmp = Path(tempfile.mkdtemp(prefix="mobility-kernels-"))

@@ -517,7 +517,7 @@ def run(
             # at its first submit, find it in their environment
             from mobility.run import kernels
 
-            stack.enter_context(kernels.zygote())
+            stack.enter_context(kernels.zygote(kernels=len(todo)))
         if executor is None and jobs_n > 1 and len(todo) > 1:
             import multiprocessing as mp
 
