@@ -140,6 +140,16 @@ def test_off_switch_and_no_nesting(monkeypatch):
         assert z is None
 
 
+def test_warm_process_that_cannot_start_is_no_warm_process(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.delenv(kernels.SOCKET_ENV, raising=False)
+    monkeypatch.setattr(kernels.subprocess, "Popen", refuse)
+    with kernels.zygote(("numpy",)) as z:
+        assert z is None and kernels.SOCKET_ENV not in os.environ
+
+
 def test_dead_socket_falls_back_to_the_usual_launch(tmp_path, monkeypatch):
     monkeypatch.setenv(kernels.SOCKET_ENV, str(tmp_path / "gone.sock"))
     before = kernels.forked_count()

@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -150,6 +151,11 @@ def zygote(preload=PRELOAD, extra=(), kernels: int | None = None) -> Iterator[Zy
             pass_fds=(w,),
             env=dict(os.environ),  # what jupyter_client gives kernels (the C environment may hold more, e.g. LINES)
         )
+    except OSError:  # it cannot start (no processes left, ...): kernels start the usual way
+        os.close(r)
+        shutil.rmtree(tmp, ignore_errors=True)
+        yield None
+        return
     finally:
         os.close(w)
     status = os.fdopen(r, "rb")
@@ -360,8 +366,6 @@ class _Forked:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        import time
-
         end = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if end is not None and time.monotonic() > end:
@@ -384,7 +388,7 @@ _FORKED = {"count": 0}
 
 
 def forked_count() -> int:
-    """How many kernels this process has had forked (for tests and timing lines)."""
+    """How many kernels this process has had forked (for the tests and the benchmark)."""
     return _FORKED["count"]
 
 
