@@ -135,6 +135,89 @@ def test_failed_chunk_is_reported_retried_once_and_rerun_alone(where, build, tmp
     assert not [p for p in (out / "sweeps" / "flaky").rglob("*") if p.name.startswith(".")]  # no temp files
 
 
+def dying_chunk(rows, marker_dir, die_always=(), die_once=()):
+    """Test chunk function: its worker process is killed (SIGKILL, as the out-of-memory killer does) for
+    ``die_always`` rows until ``healed`` exists, and for ``die_once`` rows on the first call only."""
+    import os
+    import signal
+
+    marker = Path(marker_dir)
+    xs = [r["x"] for r in rows]
+    n = calls(marker, xs[0])
+    (marker / f"call-{xs[0]}-{n}").touch()
+    if (
+        any(x in die_always for x in xs)
+        and not (marker / "healed").exists()
+        or any(x in die_once for x in xs)
+        and not n
+    ):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return [{"x": x, "square": x * x} for x in xs]
+
+
+def dying_sweep(marker, **options):
+    return sweeps.Sweep(
+        "dying", dying_chunk, sweeps.chunked([{"x": x} for x in range(8)], 2), {"marker_dir": str(marker), **options}
+    )
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_dead_worker_costs_a_retry_in_a_fresh_pool_not_the_sweep(build, tmp_path, jobs):
+    out = build(f"_build-{jobs}")
+    marker = tmp_path / "markers"
+    marker.mkdir()
+    with executors.executor(None, jobs) as ex:
+        res = sweeps.run(dying_sweep(marker, die_once=[2]), ex, progress=False)
+    assert res.ok and sorted(res.ran) == [0, 1, 2, 3] and 1 in res.retried and calls(marker, 2) == 2
+    assert (out / "sweeps" / "dying" / "table.csv").read_text() == "x,square\n" + "".join(
+        f"{x},{x * x}\n" for x in range(8)
+    )
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_chunk_that_kills_its_worker_is_the_one_reported(build, tmp_path, jobs):
+    out = build(f"_build-{jobs}")
+    marker = tmp_path / "markers"
+    marker.mkdir()
+    with executors.executor(None, jobs) as ex:
+        res = sweeps.run(dying_sweep(marker, die_always=[4]), ex, progress=False)
+    # twice with the others (once, then its retry), then alone in a fresh pool: three deaths, and only its own
+    assert [(f.index, f.attempts) for f in res.failed] == [(2, 3)] and calls(marker, 4) == 3
+    assert str(res.failed[0]) == f"chunk 2 (x=4..5 (2 rows)) failed 3 times: {sweeps.DEAD_WORKER}"
+    assert sorted(res.ran) == [0, 1, 3] and res.table is None
+    assert not (out / "sweeps" / "dying" / "table.csv").exists()
+    (marker / "healed").touch()
+    again = sweeps.run(dying_sweep(marker, die_always=[4]), progress=False)
+    assert again.ok and again.ran == [2] and again.cached == [0, 1, 3]
+
+
+def test_a_script_without_the_main_guard_gets_one_line_per_worker_and_per_chunk(build, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from mobility.run import sweeps\n"
+        "def chunk(rows):\n"
+        "    return rows\n"
+        "s = sweeps.Sweep('unguarded', chunk, (({'x': 0},), ({'x': 1},)))\n"
+        "res = sweeps.run(s, progress=False)\n"
+        "print('\\n'.join(map(str, res.failed)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(sweeps.__file__).resolve().parents[2])}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    said = set(proc.stderr.splitlines())
+    assert said == {"error: sweep 'unguarded' started while a worker process imported the script: " + sweeps.GUARD}, (
+        proc.stderr
+    )
+    assert proc.stdout.splitlines() == [
+        f"chunk {i} (x={i} (1 rows)) failed 3 times: {sweeps.DEAD_WORKER}" for i in (0, 1)
+    ]
+
+
 def test_rerun_runs_only_missing_chunks_and_keeps_bytes(build):
     s = recipes.relocation_grid({"s_E": [0.55, 0.6, 0.7], "phi": [0.2, 0.5]}, chunk_size=2, name="re")
     first = sweeps.run(s, progress=False)

@@ -15,7 +15,11 @@ executor (see :mod:`mobility.run.executors`), shows a progress bar, stores each 
   are already in order (the usual case: chunks hold consecutive points), else re-sorts the whole table. Nothing
   per point is left in the main process but hashing the inputs, so sweeps scale with the number of workers.
 - **Failures.** A chunk that raises is retried once; if it fails again it is reported with its parameters and the
-  error (:class:`ChunkFailure`), the other chunks are kept, and no table is written.
+  error (:class:`ChunkFailure`), the other chunks are kept, and no table is written. A worker process that dies
+  (killed for memory, a crash of the interpreter) takes every chunk in flight or queued in its process pool with
+  it: the pool is replaced by a fresh one of the same size and those chunks are retried; a chunk caught by a
+  second death is then rerun alone in a fresh pool, so that the chunk that kills its worker is the one reported
+  (:data:`DEAD_WORKER`) and the others finish. (A Dask cluster reschedules the tasks of a lost worker itself.)
 - **Reruns run only what is missing.** A chunk is skipped when its stored files exist under its key
   (``NNNNN-KEY.csv``, its output rows, and ``NNNNN-KEY.json``, written last, which marks it complete): a hash of
   the chunk's rows, the options, the function's source and the library modules and data files the sweep depends
@@ -33,8 +37,10 @@ import inspect
 import itertools
 import json
 import math
+import multiprocessing as mp
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -371,6 +377,24 @@ def _describe(rows) -> str:
     return ", ".join(parts) + f" ({len(rows)} rows)"
 
 
+#: what a chunk's failure says when its worker process died (the pool's own message names no cause)
+GUARD = 'a script that runs sweeps must call them under `if __name__ == "__main__":` (spawned workers import it)'
+DEAD_WORKER = (
+    f"its worker process died (killed by the system, e.g. for memory, or the chunk crashed the interpreter; {GUARD})"
+)
+
+
+def _error(exc: BaseException) -> str:
+    if isinstance(exc, BrokenProcessPool):
+        return DEAD_WORKER
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _broken(executor) -> bool:
+    """A :class:`concurrent.futures.ProcessPoolExecutor` that a dead worker left unusable."""
+    return isinstance(executor, cf.ProcessPoolExecutor) and bool(getattr(executor, "_broken", False))
+
+
 def run(
     sweep: Sweep,
     executor: cf.Executor | None = None,
@@ -381,11 +405,16 @@ def run(
 ) -> SweepResult:
     """Run the chunks of ``sweep`` that are not stored yet (all with ``force``) on ``executor``.
 
+    Failures, retries and dead workers are handled as the module docstring says; nothing is raised for them.
+
     ``executor=None`` computes in one fresh local process with :data:`mobility.run.executors.WORKER_ENV` (some
     estimators depend on the hash seed and the BLAS threads in their last digits).
     Each failing chunk is retried ``retries`` times; the table is written only when every chunk succeeded."""
     from tqdm import tqdm
 
+    if getattr(mp.current_process(), "_inheriting", False):
+        # a spawned worker importing the script that started it, and the script runs a sweep at import
+        raise SystemExit(f"error: sweep {sweep.name!r} started while a worker process imported the script: {GUARD}")
     out_dir = sweep_dir(sweep.name)
     chunk_dir = out_dir / "chunks"
     lib_key = sweep._lib_key
@@ -422,12 +451,19 @@ def run(
         if attempt <= retries:
             result.retried.append(i)
             return True
-        result.failed.append(ChunkFailure(i, _describe(sweep.chunks[i]), f"{type(exc).__name__}: {exc}", attempt))
+        result.failed.append(ChunkFailure(i, _describe(sweep.chunks[i]), _error(exc), attempt))
         bar.update()
         return False
 
     def submit(i):
-        return executor.submit(_call, sweep.fn, _Rows(sweep.chunks[i]), sweep.options, tuple(sweep.sort_by))
+        return pool[0].submit(_call, sweep.fn, _Rows(sweep.chunks[i]), sweep.options, tuple(sweep.sort_by))
+
+    def renew():
+        """A pool whose worker died is unusable: replace it by a fresh one of the same size (ours, shut down
+        at the end); the caller's broken pool stays theirs to shut down."""
+        if _broken(pool[0]):
+            stack.enter_context(executors.worker_environment())
+            pool[0] = stack.enter_context(executors.process_pool(getattr(pool[0], "_max_workers", 1)))
 
     stack = contextlib.ExitStack()
     if executor is None and todo:
@@ -435,16 +471,32 @@ def run(
         # estimators depend on both in their last digits, and this interpreter's cannot be changed or fully known
         stack.enter_context(executors.worker_environment())
         executor = stack.enter_context(executors.process_pool(1))
+    pool = [executor]
+    isolated: list = []  # chunks a dead worker interrupted on their last attempt: rerun one at a time
     try:
         pending = {submit(i): (i, 1) for i in todo}
-        while pending:
+        while pending or isolated:
+            if not pending:  # alone in a fresh pool, a chunk that kills its worker is the one that did
+                i, attempt = isolated.pop(0)
+                renew()
+                pending[submit(i)] = (i, -attempt)
             done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for fut in done:
                 i, attempt = pending.pop(fut)
                 try:
                     out = fut.result()
                 except Exception as exc:  # noqa: BLE001 - reported with the chunk's parameters
-                    if failed(i, exc, attempt):
+                    dead = isinstance(exc, BrokenProcessPool)
+                    if dead:
+                        renew()
+                    if attempt < 0:  # its rerun alone
+                        failed(i, exc, 1 - attempt)
+                    elif dead and attempt > retries:
+                        # every chunk in flight or queued dies with the worker: find out which one killed it
+                        if i not in result.retried:
+                            result.retried.append(i)
+                        isolated.append((i, attempt))
+                    elif failed(i, exc, attempt):
                         pending[submit(i)] = (i, attempt + 1)
                     continue
                 store(i, out)
