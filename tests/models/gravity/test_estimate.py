@@ -210,6 +210,55 @@ def test_ppml_coef_sets_aside_what_ppml_does():
     assert np.isnan(start.mu[df.index[:3]]).all() and np.isnan(start.mu[(df.pair == "c0_c1").to_numpy()]).all()
 
 
+def test_ppml_coef_frequency_weights_are_repeated_rows():
+    """A row of weight k is k identical rows, each with its own pair effect: the same coefficients (COEF_ATOL),
+    including the rules that set rows aside (an all-zero pair, a separated cell, and an origin-year whose one row
+    counts twice and so is no singleton)."""
+    from mobility.models.gravity import synthetic, tables
+
+    spec = tables.SPECS["table2.col3"]
+    panel = synthetic.simulate_panel(synthetic.SimulationParams(n_countries=30, seed=4))
+    rng = np.random.default_rng(0)
+    pairs = panel.pair.unique()
+    times = dict(zip(pairs, rng.integers(1, 4, len(pairs)), strict=True))
+    # one origin-year left with a single pair: a singleton unless that pair is drawn more than once
+    oy = panel.orig_year.iloc[0]
+    lone = panel[(panel.orig_year == oy) & (panel[spec.depvar] > 0)].pair.iloc[0]
+    panel = panel[(panel.orig_year != oy) | (panel.pair == lone)]
+    times[lone] = 2
+    w = panel.pair.map(times).to_numpy()
+    expanded = pd.concat(
+        [g.assign(pair=f"{p}#{k}") for p, g in panel.groupby("pair", sort=False) for k in range(times[p])],
+        ignore_index=True,
+    )
+    got = est.ppml_coef(panel, spec.depvar, spec.regressors, spec.fe, weights=w)
+    want = est.ppml_coef(expanded, spec.depvar, spec.regressors, spec.fe)
+    assert got.keys() == want.keys()
+    for k in want:
+        assert got[k] == pytest.approx(want[k], abs=COEF_ATOL)
+    # the lone origin-year row is kept (weight 2), as its two copies are; with weight 1 it is a singleton
+    codes = est._codes(panel, spec.fe)
+    row = np.flatnonzero((panel.orig_year == oy).to_numpy())
+    y = panel[spec.depvar].to_numpy(float)
+    assert len(row) == 1 and y[row[0]] > 0
+    assert est._identified_rows(y, codes, w=w.astype(float))[row[0]]
+    assert not est._identified_rows(y, codes)[row[0]]
+    # with every weight 1, exactly the unweighted fit
+    assert est.ppml_coef(panel, spec.depvar, spec.regressors, spec.fe, weights=np.ones(len(panel), int)) == (
+        est.ppml_coef(panel, spec.depvar, spec.regressors, spec.fe)
+    )
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [lambda n: np.ones(n - 1, int), lambda n: np.full(n, 1.5), lambda n: np.zeros(n, int), lambda n: -np.ones(n, int)],
+)
+def test_ppml_coef_bad_weights(weights):
+    df = _small_panel()
+    with pytest.raises(ValueError, match="weights must hold one positive integer per row of data"):
+        est.ppml_coef(df, "stock", REGS, FES, weights=weights(len(df)))
+
+
 def test_ppml_coef_failures():
     df = _small_panel()
     with pytest.raises(est.ConvergenceError, match="did not converge"):

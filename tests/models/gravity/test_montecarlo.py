@@ -76,17 +76,31 @@ def test_pair_bootstrap_resamples_whole_pairs(tiny_panel, monkeypatch):
     # first the full sample, once, for the fit every resample starts from
     assert first.get("fitted") is True and len(full) == len(tiny_panel) and len(resamples) == 2
     for s, kwargs in resamples:
-        # as many drawn pairs as pairs, each drawn copy its own pair effect with all of its waves
-        assert s.pair.nunique() == n_pairs and (s.groupby("pair").size() == n_waves).all()
-        assert len(s) == len(tiny_panel)
+        # each drawn pair once, with all of its waves, weighted by the number of times it was drawn: as many
+        # draws as pairs
+        w = kwargs["weights"]
+        assert (s.groupby("pair").size() == n_waves).all() and len(w) == len(s)
+        times = pd.Series(w).groupby(s.pair.to_numpy()).agg(["min", "max"])
+        assert (times["min"] == times["max"]).all() and times["min"].sum() == n_pairs
+        assert w.sum() == len(tiny_panel) and (w > 1).any()  # some pair drawn more than once
         assert kwargs["start"].mu.shape == (len(s),)
-    # a pair drawn twice appears twice: the resample is not the original panel
-    assert (
-        not resamples[0][0]
-        .stock.sort_values()
-        .reset_index(drop=True)
-        .equals(tiny_panel.stock.sort_values().reset_index(drop=True))
-    )
+
+
+def test_pair_bootstrap_is_the_fit_of_each_resample_with_every_copy_its_own_pair(tiny_panel):
+    """The weighted fits give the coefficients of the resamples themselves: each drawn copy of a pair a row block
+    with its own pair effect, fitted by ppml_coef without weights. Tolerance fixed before the comparison was run:
+    1e-9 absolute, as ppml_coef's against ppml (tests/models/gravity/test_estimate.py)."""
+    boot = montecarlo.pair_bootstrap(tiny_panel, *SPEC, n_boot=3, seed=(7, 1))
+    codes, pairs = pd.factorize(tiny_panel.pair, sort=True)
+    rng = np.random.default_rng((7, 1))
+    for b in range(3):
+        draw = rng.integers(0, len(pairs), len(pairs))
+        sample = pd.concat(
+            [tiny_panel[codes == g].assign(pair=f"copy{k}") for k, g in enumerate(draw)], ignore_index=True
+        )
+        want = montecarlo.estimate.ppml_coef(sample, *SPEC)
+        for reg in SPEC[1]:
+            assert boot.loc[b, reg] == pytest.approx(want[reg], abs=1e-9)
 
 
 def test_run_with_bootstrap_columns():

@@ -382,13 +382,15 @@ def _codes(frame: pd.DataFrame, fe) -> np.ndarray:
     return np.column_stack([pd.factorize(frame[f])[0] for f in fe]).astype(np.uint64)
 
 
-def _separated(y: np.ndarray, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
+def _separated(y: np.ndarray, X: np.ndarray, codes: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """Rows separated by the regressors, a boolean mask: the iterative rectifier (:func:`_separated_ir`) on the rows
-    pyfixest would run it on (singletons and all-zero groups set aside, to a fixed point)."""
+    pyfixest would run it on (singletons and all-zero groups set aside, to a fixed point). ``w``: frequency weights
+    (see :func:`ppml_coef`)."""
     out = np.zeros(len(y), bool)
-    keep = _identified_rows(y, codes)
+    keep = _identified_rows(y, codes, w=w)
     if keep.any() and not (y > 0).all():
-        out[np.flatnonzero(keep)[_separated_ir(y[keep], X[keep], _recode(codes[keep]))]] = True
+        sub = np.flatnonzero(keep)
+        out[sub[_separated_ir(y[keep], X[keep], _recode(codes[keep]), w=None if w is None else w[keep])]] = True
     return out
 
 
@@ -438,6 +440,7 @@ def ppml_coef(
     fixef_tol: float = 1e-8,
     start: PpmlStart | None = None,
     fitted: bool = False,
+    weights: np.ndarray | None = None,
 ):
     """The coefficients of :func:`ppml` alone, for resampling (the pair-block bootstrap re-estimates the model 30
     times per replication and needs nothing else).
@@ -456,6 +459,12 @@ def ppml_coef(
     the first demeaning from its fixed effects, instead of from ``(y + mean(y)) / 2`` and zero: the bootstrap
     starts every resample from the full sample's fit, and IRLS then stops after about 4 steps instead of 13, at the
     same tolerance. With ``fitted=True`` the result is ``(coef, PpmlStart)`` for the rows of ``data``.
+
+    ``weights`` (positive integers, one per row of ``data``) are frequency weights: a row of weight ``k`` stands
+    for ``k`` identical rows, each with the same fixed effects, and every rule and every IRLS step is the one on
+    that expanded sample (a group of one row of weight 2 is no singleton). The bootstrap fits a resample that
+    draws a pair twice this way: two copies with two pair effects give the same coefficients as one copy of
+    weight 2, and the fit has 37% fewer rows.
     """
     regressors = tuple(regressors)
     fe = tuple(fe)
@@ -464,18 +473,24 @@ def ppml_coef(
     if maxiter < 1:
         raise ValueError(f"maxiter must be >= 1, got {maxiter}")
     _check_columns(data, [depvar, *regressors, *fe])
+    if weights is not None:
+        weights = np.asarray(weights)
+        if weights.shape != (len(data),) or weights.dtype.kind not in "iu" or (weights < 1).any():
+            raise ValueError(f"weights must hold one positive integer per row of data ({len(data)})")
     frame = data[list(dict.fromkeys([depvar, *regressors, *fe]))]
     rows = np.flatnonzero(frame.notna().all(axis=1).to_numpy())  # positions in data of the complete rows
     frame = frame.iloc[rows]
+    w = None if weights is None else weights[rows].astype(float)
     y = frame[depvar].to_numpy(dtype=float)
     if (y < 0).any():
         raise ValueError(f"the dependent variable {depvar!r} must be non-negative for PPML")
     X = frame[list(regressors)].to_numpy(dtype=float)
     codes = _codes(frame, fe)
-    keep = _identified_rows(y, codes, ~_separated(y, X, codes))
-    if keep.sum() <= len(regressors) or not (y[keep] > 0).any():
+    keep = _identified_rows(y, codes, ~_separated(y, X, codes, w), w=w)
+    n_left = int(keep.sum() if w is None else w[keep].sum())
+    if n_left <= len(regressors) or not (y[keep] > 0).any():
         raise EstimationError(
-            f"nothing left to estimate: {int(keep.sum())} observation(s) remain once all-zero groups, singletons "
+            f"nothing left to estimate: {n_left} observation(s) remain once all-zero groups, singletons "
             "and separated observations are set aside"
         )
     used = rows[keep]
@@ -492,6 +507,7 @@ def ppml_coef(
         maxiter,
         fixef_tol,
         None if start is None else start[used],
+        w=None if w is None else w[keep],
     )
     coef = dict(zip(fit.names, (float(b) for b in fit.beta), strict=True))
     if not fitted:
@@ -514,10 +530,15 @@ def _recode(codes: np.ndarray) -> np.ndarray:
 
 
 def _identified_rows(
-    y: np.ndarray, codes: np.ndarray, keep: np.ndarray | None = None, singletons: bool = True
+    y: np.ndarray,
+    codes: np.ndarray,
+    keep: np.ndarray | None = None,
+    singletons: bool = True,
+    w: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rows of ``keep`` (default: all) left once all-zero fixed-effect groups and, with ``singletons``, observations
-    alone in a group are removed, to a fixed point: the one sample rule of :func:`ppml` and :func:`ppml_coef`."""
+    alone in a group are removed, to a fixed point: the one sample rule of :func:`ppml` and :func:`ppml_coef`. With
+    frequency weights ``w`` a row counts ``w`` times (a group of one row of weight 2 is no singleton)."""
     keep = np.ones(len(y), bool) if keep is None else keep.copy()
     positive = y > 0
     changed = True
@@ -530,7 +551,7 @@ def _identified_rows(
             c = codes[idx, j].astype(np.int64)
             drop = np.bincount(c, weights=positive[idx])[c] == 0
             if singletons:
-                drop |= np.bincount(c)[c] == 1
+                drop |= np.bincount(c, weights=None if w is None else w[idx])[c] == 1
             if drop.any():
                 keep[idx[drop]] = False
                 changed = True
@@ -546,15 +567,21 @@ def _demean(x: np.ndarray, codes: np.ndarray, weights: np.ndarray, tol: float) -
     return out
 
 
-def _separated_ir(y: np.ndarray, X: np.ndarray, codes: np.ndarray, tol: float = 1e-4, maxiter: int = 100) -> np.ndarray:
+def _separated_ir(
+    y: np.ndarray, X: np.ndarray, codes: np.ndarray, tol: float = 1e-4, maxiter: int = 100, w: np.ndarray | None = None
+) -> np.ndarray:
     """Observations separated by the regressors: pyfixest 0.60.0's iterative rectifier (same weights, tolerances
-    and stopping rule), each weighted least-squares step solved on the demeaned data."""
+    and stopping rule), each weighted least-squares step solved on the demeaned data. ``w``: frequency weights,
+    multiplying the rectifier's own (a row of weight 2 is two identical rows)."""
     interior = y > 0
     separated = np.zeros(len(y), bool)
     if interior.all():
         return separated
     u = (~interior).astype(float)
-    omega = np.where(interior, interior.sum() / tol**2, 1.0)
+    if w is None:
+        omega = np.where(interior, interior.sum() / tol**2, 1.0)
+    else:
+        omega = np.where(interior, w[interior].sum() / tol**2, 1.0) * w
     sw = np.sqrt(omega)
     wx = _demean(X, codes, omega, 1e-6) * sw[:, None]  # the weights do not change: X is demeaned once
     fe_part = np.zeros(len(y))
@@ -588,7 +615,7 @@ class _IrlsFit:
     u: np.ndarray
 
 
-def _irls(y, X, codes, names, tol, maxiter, fixef_tol, start=None, hint: str = "") -> _IrlsFit:
+def _irls(y, X, codes, names, tol, maxiter, fixef_tol, start=None, hint: str = "", w=None) -> _IrlsFit:
     """pyfixest 0.60.0's IRLS for Poisson with fixed effects (``codes``; None: none, and ``X`` holds an intercept):
     the same start, working variable, weighted least squares, collinearity rule and deviance criterion ``tol``, with
     two changes taken from ppmlhdfe. Each demeaning starts from the previous step's fixed effects, and its
@@ -602,15 +629,17 @@ def _irls(y, X, codes, names, tol, maxiter, fixef_tol, start=None, hint: str = "
 
     ``start`` (a :class:`PpmlStart` for these rows) replaces the starting means where they are finite and positive,
     and the first demeaning's starting point when every row has one. :class:`ConvergenceError` (its message ending
-    in ``hint``) at ``maxiter``."""
+    in ``hint``) at ``maxiter``. ``w``: frequency weights (:func:`ppml_coef`); every step is then the step on the
+    sample with each row repeated ``w`` times."""
     import scipy.linalg
     from pyfixest.core.collinear import find_collinear_variables
 
     def deviance(mu):
         with np.errstate(divide="ignore", invalid="ignore"):
-            return float(2 * np.sum(np.where(y == 0, 0, y * np.log(y / mu)) - (y - mu)))
+            d = np.where(y == 0, 0, y * np.log(y / mu)) - (y - mu)
+            return float(2 * np.sum(d if w is None else w * d))
 
-    mu = (y + y.mean()) / 2
+    mu = (y + (y.mean() if w is None else np.sum(w * y) / np.sum(w))) / 2
     fe_part = None
     if start is not None:
         ok = np.isfinite(start.mu) & (start.mu > 0)
@@ -630,10 +659,16 @@ def _irls(y, X, codes, names, tol, maxiter, fixef_tol, start=None, hint: str = "
             res = zx
         else:
             # the first step at the full tolerance: its demeaned regressors decide which are collinear
-            res = _demean(zx if fe_part is None else zx - fe_part, codes, mu, fixef_tol if i == 0 else inner)
+            res = _demean(
+                zx if fe_part is None else zx - fe_part,
+                codes,
+                mu if w is None else mu * w,
+                fixef_tol if i == 0 else inner,
+            )
         fe_part = zx - res  # in the span of the fixed effects: the next step starts from it
         if i == 0:  # pyfixest's collinearity rule, on the demeaned regressors of the first step
-            collinear, _, nothing_left = find_collinear_variables(np.ascontiguousarray(res[:, 1:].T @ res[:, 1:]), 1e-9)
+            rx = res[:, 1:] if w is None else res[:, 1:] * np.sqrt(w)[:, None]
+            collinear, _, nothing_left = find_collinear_variables(np.ascontiguousarray(rx.T @ rx), 1e-9)
             collinear = np.asarray(collinear, bool)
             if nothing_left or collinear.all():
                 raise EstimationError(
@@ -644,7 +679,7 @@ def _irls(y, X, codes, names, tol, maxiter, fixef_tol, start=None, hint: str = "
                 cols = np.flatnonzero(~collinear)
                 names = [names[c] for c in cols]
                 X, res, fe_part = X[:, cols], res[:, [0, *(cols + 1)]], fe_part[:, [0, *(cols + 1)]]
-        sw = np.sqrt(mu)
+        sw = np.sqrt(mu if w is None else mu * w)
         wx, wz = res[:, 1:] * sw[:, None], res[:, 0] * sw
         beta = scipy.linalg.solve(wx.T @ wx, wx.T @ wz)
         resid = res[:, 0] - res[:, 1:] @ beta

