@@ -301,6 +301,40 @@ def test_cli_runs_and_reports(build, capsys):
     assert "0 chunks ran, 1 already stored" in capsys.readouterr().out
 
 
+def test_cli_interrupted_says_so_in_one_line_and_the_rerun_goes_on(build, tmp_path):
+    """Ctrl-C (SIGINT to the command): exit 130, one ``interrupted:`` line and no traceback; the chunks that had
+    finished are kept and no table is written; the same command then computes only the rest."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = build("_build-interrupt")
+    cmd = [sys.executable, "-m", "mobility", "sweeps", "gravity", "--replications", "40", "--countries", "30"]
+    cmd += ["--chunk-size", "2", "--name", "stopped", "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(Path(sweeps.__file__).resolve().parents[2])}
+    chunks = out / "sweeps" / "stopped" / "chunks"
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while len(list(chunks.glob("*.json"))) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.splitlines() == [
+        "interrupted: what had finished is kept (sweep chunks, variants, executed pages); run the same command again "
+        "to go on from there"
+    ]
+    done = len(list(chunks.glob("*.json")))
+    assert 2 <= done < 20 and not (out / "sweeps" / "stopped" / "table.csv").exists()
+    assert not [p for p in chunks.iterdir() if p.name.startswith(".")]  # no temporary file left
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{20 - done} chunks ran, {done} already stored" in again.stdout
+    assert len(sweeps.load("stopped")) == 160
+
+
 @pytest.mark.parametrize(
     "argv, match",
     [

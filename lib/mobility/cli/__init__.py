@@ -16,7 +16,8 @@
     python -m mobility data fetch [--from DIR]               # the gravity data kit into data/external (make data)
 
 Bad input (unknown variant, unknown or mistyped parameter, malformed YAML) prints one ``error:`` line and exits
-with code 2, writing nothing. A notebook that fails while running exits with code 1.
+with code 2, writing nothing. A notebook that fails while running exits with code 1. Ctrl-C prints one
+``interrupted:`` line and exits with code 130; what had finished is kept, so the same command goes on from there.
 """
 
 from __future__ import annotations
@@ -236,3 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     except MobilityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # chunks, variants and pages are stored whole (atomically) or not at all
+        print(
+            "interrupted: what had finished is kept (sweep chunks, variants, executed pages); run the same command "
+            "again to go on from there",
+            file=sys.stderr,
+        )
+        return 130
