@@ -161,13 +161,18 @@ def dying_sweep(marker, **options):
     )
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_a_dead_worker_costs_a_retry_in_a_fresh_pool_not_the_sweep(build, tmp_path, jobs):
+def run_dying(build, tmp_path, jobs, **options):
+    """The dying sweep on ``jobs`` local workers: (build folder, marker folder, result)."""
     out = build(f"_build-{jobs}")
     marker = tmp_path / "markers"
     marker.mkdir()
     with executors.executor(None, jobs) as ex:
-        res = sweeps.run(dying_sweep(marker, die_once=[2]), ex, progress=False)
+        return out, marker, sweeps.run(dying_sweep(marker, **options), ex, progress=False)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_dead_worker_costs_a_retry_in_a_fresh_pool_not_the_sweep(build, tmp_path, jobs):
+    out, marker, res = run_dying(build, tmp_path, jobs, die_once=[2])
     assert res.ok and sorted(res.ran) == [0, 1, 2, 3] and 1 in res.retried and calls(marker, 2) == 2
     assert (out / "sweeps" / "dying" / "table.csv").read_text() == "x,square\n" + "".join(
         f"{x},{x * x}\n" for x in range(8)
@@ -176,11 +181,7 @@ def test_a_dead_worker_costs_a_retry_in_a_fresh_pool_not_the_sweep(build, tmp_pa
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_chunk_that_kills_its_worker_is_the_one_reported(build, tmp_path, jobs):
-    out = build(f"_build-{jobs}")
-    marker = tmp_path / "markers"
-    marker.mkdir()
-    with executors.executor(None, jobs) as ex:
-        res = sweeps.run(dying_sweep(marker, die_always=[4]), ex, progress=False)
+    out, marker, res = run_dying(build, tmp_path, jobs, die_always=[4])
     # twice with the others (once, then its retry), then alone in a fresh pool: three deaths, and only its own
     assert [(f.index, f.attempts) for f in res.failed] == [(2, 3)] and calls(marker, 4) == 3
     assert str(res.failed[0]) == f"chunk 2 (x=4..5 (2 rows)) failed 3 times: {sweeps.DEAD_WORKER}"
