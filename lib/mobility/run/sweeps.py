@@ -18,7 +18,7 @@ executor (see :mod:`mobility.run.executors`), shows a progress bar, stores each 
   error (:class:`ChunkFailure`), the other chunks are kept, and no table is written. A worker process that dies
   (killed for memory, a crash of the interpreter) takes every chunk in flight or queued in its process pool with
   it: the pool is replaced by a fresh one of the same size and those chunks are retried; a chunk caught by a
-  second death is then rerun alone in a fresh pool, so that the chunk that kills its worker is the one reported
+  second death is then rerun alone, so that the chunk that kills its worker is the one reported
   (:data:`DEAD_WORKER`) and the others finish. (A Dask cluster reschedules the tasks of a lost worker itself.)
 - **Reruns run only what is missing.** A chunk is skipped when its stored files exist under its key
   (``NNNNN-KEY.csv``, its output rows, and ``NNNNN-KEY.json``, written last, which marks it complete): a hash of
@@ -456,6 +456,7 @@ def run(
         return False
 
     def submit(i):
+        renew()  # a worker may have died since: a broken pool refuses work at once
         return pool[0].submit(_call, sweep.fn, _Rows(sweep.chunks[i]), sweep.options, tuple(sweep.sort_by))
 
     def renew():
@@ -476,9 +477,8 @@ def run(
     try:
         pending = {submit(i): (i, 1) for i in todo}
         while pending or isolated:
-            if not pending:  # alone in a fresh pool, a chunk that kills its worker is the one that did
+            if not pending:  # alone, a chunk that kills its worker is the one that did
                 i, attempt = isolated.pop(0)
-                renew()
                 pending[submit(i)] = (i, -attempt)
             done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for fut in done:
@@ -487,8 +487,6 @@ def run(
                     out = fut.result()
                 except Exception as exc:  # noqa: BLE001 - reported with the chunk's parameters
                     dead = isinstance(exc, BrokenProcessPool)
-                    if dead:
-                        renew()
                     if attempt < 0:  # its rerun alone
                         failed(i, exc, 1 - attempt)
                     elif dead and attempt > retries:
