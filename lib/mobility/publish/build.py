@@ -164,8 +164,7 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
     Sphinx pass runs it again and reports it as before (``failed_pages``, ``_build/reports/``). Returns
     ``{"ran": [...], "cached": [...], "failed": [...]}`` (paths relative to the root).
     """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from multiprocessing import get_context
+    from concurrent.futures import as_completed
 
     import nbformat
     import yaml
@@ -204,7 +203,7 @@ def execute_pages(quick: bool = False, jobs: int = 1) -> dict:
     env = dict(PYDEVD_DISABLE_FILE_VALIDATION="1", **({"MOBILITY_QUICK": "1"} if quick else {}))
     warm = kernels.zygote(kernels.PRELOAD, PAGE_MODULES, kernels=len(order))  # kernels fork from a warm process
     with executors.worker_environment(), environ(env), warm:
-        with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
+        with executors.process_pool(n) as pool:
             futures = {
                 pool.submit(_execute_one, nbformat.writes(nb), str(page.parent), timeout): (page, nb)
                 for page, nb in order

@@ -519,9 +519,9 @@ def run(
 
             stack.enter_context(kernels.zygote(kernels=len(todo)))
         if executor is None and jobs_n > 1 and len(todo) > 1:
-            import multiprocessing as mp
+            from mobility.run import executors
 
-            executor = own = ProcessPoolExecutor(max_workers=jobs_n, mp_context=mp.get_context("spawn"))
+            executor = own = executors.process_pool(jobs_n)
         if executor is None:
             for job in todo:
                 _collect(summary, job, lambda j=job: execute(j))

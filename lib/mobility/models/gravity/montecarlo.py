@@ -63,9 +63,9 @@ def pair_bootstrap(
     ``numpy.random.default_rng(seed)``, keeps all rows of each drawn cluster, gives every drawn copy its own
     ``cluster`` value (so a pair drawn twice gets two pair effects) and re-estimates the coefficients with the same
     fixed effects (:func:`.estimate.ppml_coef`: :func:`.estimate.ppml`'s estimator without its standard errors, each
-    resample started from the full sample's fit, 6x faster than refitting from scratch with ``ppml``). A cluster
-    drawn ``k`` times is fitted once with frequency weight ``k``: the same coefficients (to about 1e-15 on the
-    book's panels), 1.5x faster. A resample
+    resample started from the full sample's fit, 6x faster than refitting from scratch with ``ppml``). The fit is
+    computed equivalently with each cluster drawn ``k`` times entered once, with frequency weight ``k``: the same
+    coefficients (to about 1e-15 on the book's panels; ``benchmarks/bench_gravity.py``), 1.5x faster. A resample
     whose fit fails (nothing to estimate, no convergence) or drops a regressor as collinear gives NaN in that row;
     the result is a deterministic function of its arguments.
     """
