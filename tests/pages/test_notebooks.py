@@ -49,6 +49,36 @@ def test_page_executes(quick_build, page):
     assert html.is_file(), f"{html} was not written (build exit {quick_build['code']}; log {quick_build['log']})"
 
 
+def stray_values(html: str) -> list[str]:
+    """The plain-text results of cells on a built page (a cell whose last line is a value: ``'the same'``, ``5``,
+    ``PosixPath('...')``), as the reader sees them. The pages show tables, figures, Markdown and glued numbers; a bare
+    ``repr`` is a value the page meant to record, not to show."""
+    import html as htmllib
+    import re
+
+    blocks = re.findall(r'<div class="output text_plain[^"]*">.*?<pre>(.*?)</pre>', html, flags=re.S)
+    return [htmllib.unescape(re.sub(r"<[^>]+>", "", b)).strip()[:80] for b in blocks]
+
+
+def test_stray_values_finds_a_cells_repr():
+    page = (
+        '<div class="cell_output docutils container"><div class="output text_plain highlight-myst-ansi notranslate">'
+        '<div class="highlight"><pre><span></span>&#39;the same&#39;\n</pre></div></div></div>'
+        '<div class="output stream highlight-myst-ansi notranslate">'
+        '<div class="highlight"><pre>printed</pre></div></div>'
+    )
+    assert stray_values(page) == ["'the same'"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_shows_no_stray_value(quick_build, page):
+    html = quick_build["html"] / Path(page).with_suffix(".html")
+    if not html.is_file():
+        pytest.skip(f"{html} was not written (test_page_executes reports why)")
+    found = stray_values(html.read_text(encoding="utf-8"))
+    assert not found, f"{page} shows cell values as raw text (end the cell with a statement): {found}"
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_variant_executes(quick_build, variant):
     assert variant not in quick_build["failed_variants"], quick_build["failed_variants"].get(variant)

@@ -430,11 +430,12 @@ def image(path: Path):
     return Image(filename=str(path))
 
 
-def glue_figure(name: str, fig, *, stem: str | None = None, directory: Path | None = None):
+def glue_figure(name: str, fig, *, stem: str | None = None, directory: Path | None = None) -> None:
     """Save ``fig`` (``<stem>.png``/``.svg``, default stem: ``name``) and glue it as an image under ``name``.
 
     The glued object is a :class:`Figure`: a ``<picture>`` in HTML (the figure as drawn, plus a one-column phone
-    layout when the figure needs one), the PNG elsewhere. The figure is closed after saving. Returns the PNG path.
+    layout when the figure needs one), the PNG elsewhere. The figure is closed after saving. Returns None, so that a
+    cell ending with it shows the figure where the page places it and nothing else (its files: :func:`save`'s paths).
     """
     from myst_nb import glue
 
@@ -443,7 +444,6 @@ def glue_figure(name: str, fig, *, stem: str | None = None, directory: Path | No
     width_in = float(fig.get_figwidth())
     png = save(fig, stem or name, directory=directory, close=True)
     glue(name, Figure(png.read_bytes(), phone, width_in, text_pt), display=False)
-    return png
 
 
 def record(key: str, value, digits: int | None = None, **fmt):
