@@ -296,3 +296,16 @@ def test_rayon_threads_change_no_digit_of_a_monte_carlo(tmp_path):
         env["MOBILITY_BUILD_DIR"] = str(tmp_path / n)
         out.append(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True))
     assert out[0].stdout and out[0].stdout == out[1].stdout
+
+
+def test_two_local_clusters_at_once_need_no_fixed_port():
+    """Each cluster's scheduler serves HTTP on a free port: a second cluster (or a user's own on 8787) starts without
+    distributed's "Port 8787 is already in use" warning."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with executors.local_cluster(1) as one, executors.local_cluster(1) as two:
+            ports = [c.scheduler.http_server.port for c in (one, two)]
+    assert not [str(w.message) for w in caught if "already in use" in str(w.message)]
+    assert 8787 not in ports and ports[0] != ports[1]

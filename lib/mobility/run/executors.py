@@ -321,7 +321,10 @@ def process_pool(n: int) -> ProcessPoolExecutor:
 
 
 def local_cluster(n_workers: int, threads_per_worker: int = 1, processes: bool = True):
-    """A ``distributed.LocalCluster`` listening on 127.0.0.1 only, without dashboard."""
+    """A ``distributed.LocalCluster`` listening on 127.0.0.1 only, without dashboard.
+
+    Without a dashboard the scheduler still serves its HTTP routes (health, metrics), on port 8787 unless told
+    otherwise; a second cluster, or a user's own, then met a taken port and printed a warning. It gets a free port."""
     from distributed import LocalCluster
 
     return LocalCluster(
@@ -330,6 +333,7 @@ def local_cluster(n_workers: int, threads_per_worker: int = 1, processes: bool =
         processes=processes,
         host="127.0.0.1",
         dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # merged over LocalCluster's: dashboard stays off
     )
 
 

@@ -155,6 +155,19 @@ def test_fails_exactly_where_the_scalar_solver_fails():
         batch.solve_path(path, guess=guess, **kw)
 
 
+def test_a_failing_path_raises_its_error_without_numpy_warnings():
+    """Newton's trial points beyond the existence threshold overflow ``exp``; the solver scores them as failures
+    (residual 1e6) and says so with :class:`EquilibriumError`, with no RuntimeWarning printed on the way."""
+    import warnings
+
+    (path,) = [p for p in moving_cost_paths("all", np.linspace(1.0, 0.2, 9)) if len(p) > 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(mnc.EquilibriumError):
+            mnc.solve_path(path, guess=mnc.solve(P), max_halvings=2)
+        batch.solve_batch(path, guess=mnc.solve(P), max_halvings=2)
+
+
 def test_jacobian_is_the_derivative_of_the_residual():
     lay = batch._Layout.of(dict.fromkeys(batch._LAMS, 1.0), "migration_mnc", False)
     pts = batch.Points.of([P, P.replace(gamma=20.0)])

@@ -96,7 +96,8 @@ class _Layout:
         return cls(regime, mnc, active, quota, anchor, tuple(names), direction)
 
     def economy(self, p, x):
-        v = dict(zip(self.names, np.exp(x).tolist(), strict=True))
+        with np.errstate(over="ignore"):  # a trial point far out gives inf: residual() scores it as a failure
+            v = dict(zip(self.names, np.exp(x).tolist(), strict=True))
         s = {(0, 0): v["s11"], (1, 1): v["s22"]}
         u = {(0, 0): 1.0, (1, 1): self.anchor if self.anchor is not None else v["u22"]}
         for m in self.active:
