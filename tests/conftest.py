@@ -62,16 +62,20 @@ def quick_build():
     """Run all variants with quick=True, then build the whole book with quick=True, into ``_build/test``.
 
     This is the test suite's end-to-end run: every variant through the runner, every page executed by Jupyter Book
-    (cache mode, warnings as errors), the scorecard generated from the fresh results. Returns
+    (cache mode, warnings as errors), the scorecard generated from the fresh results; figures in strict mode
+    (``style.STRICT_ENV``: a figure with a cut or overlapping text fails its notebook). Returns
     ``{"code", "build", "results", "html", "failed_pages", "failed_variants", "log"}``.
     """
+    from mobility.core import style
     from mobility.publish import build as book
     from mobility.publish import toc
     from mobility.run import variants
 
     build = ROOT / "_build" / "test"
     saved = os.environ.get("MOBILITY_BUILD_DIR")
+    saved_strict = os.environ.get(style.STRICT_ENV)
     os.environ["MOBILITY_BUILD_DIR"] = str(build)
+    os.environ[style.STRICT_ENV] = "1"  # every figure of the book is refused if a text of it is cut or overlaps
     try:
         summary = variants.run(variants.plan(None, quick=True), jobs_n=2, progress=False)
         code = book.build(quick=True, jobs=2)
@@ -83,6 +87,10 @@ def quick_build():
             os.environ.pop("MOBILITY_BUILD_DIR", None)
         else:
             os.environ["MOBILITY_BUILD_DIR"] = saved
+        if saved_strict is None:
+            os.environ.pop(style.STRICT_ENV, None)
+        else:
+            os.environ[style.STRICT_ENV] = saved_strict
     return {
         "code": code,
         "build": build,

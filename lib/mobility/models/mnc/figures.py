@@ -42,18 +42,36 @@ PARAMETER_LABELS = {
     "alpha": r"CES weight of high-skilled labour, $\alpha$",
 }
 
-REAL_WAGE_LABEL = "real wage (US low-skilled autarky = 1)"
+REAL_WAGE_LABEL = "real wage (US low-skilled\nautarky = 1)"
 #: counterfactual sweeps are in the units of the baseline's (Table 3's) US autarky, whatever the variant changes
-CF_REAL_WAGE_LABEL = "real wage (Table 3's US low-skilled autarky = 1)"
-CF_GDP_LABEL = "real GDP per capita (Table 3's US autarky = 100)"
-MOVING_COST_LABEL = r"factor $c$ on the excess moving cost, $\tau \to 1 + c(\tau - 1)$"
+CF_REAL_WAGE_LABEL = "real wage (Table 3's US\nlow-skilled autarky = 1)"
+CF_GDP_LABEL = "real GDP per capita\n(Table 3's US autarky = 100)"
+MOVING_COST_LABEL = "factor $c$ on the excess moving cost,\n" r"$\tau \to 1 + c(\tau - 1)$"
 QUOTA_LABEL = r"quota share $\lambda$ (1 = no quota)"
 _COUNTRY = {"usa": "USA", "canada": "Canada"}
 _WORKERS = (("low", "usa"), ("low", "canada"), ("high", "usa"), ("high", "canada"))
 
 
+#: characters per line of an axis label under one panel of a 2 x 2 figure (the figure is 7.5 in wide)
+_PANEL_LINE = 42
+
+
 def _parameter_label(name: str) -> str:
-    return PARAMETER_LABELS.get(name, name)
+    """The parameter's axis label wrapped to a panel's width: the words on lines of :data:`_PANEL_LINE`
+    characters, the symbol (never split) after them."""
+    import textwrap
+
+    label = PARAMETER_LABELS.get(name, name)
+    words, sep, symbol = label.rpartition(", $")
+    if not sep:
+        return "\n".join(textwrap.wrap(label, _PANEL_LINE, break_on_hyphens=False))
+    lines = textwrap.wrap(words + ",", _PANEL_LINE, break_on_hyphens=False)
+    symbol = "$" + symbol
+    if len(lines[-1]) + 1 + len(symbol) <= _PANEL_LINE + 6:  # a symbol's TeX is longer than what it draws
+        lines[-1] += " " + symbol
+    else:
+        lines.append(symbol)
+    return "\n".join(lines)
 
 
 def indeterminacy(fam: dict, autarky_x, autarky_low_canada, paper: dict, anchors: dict, bilaterality_with_mnc: float):
@@ -65,7 +83,7 @@ def indeterminacy(fam: dict, autarky_x, autarky_low_canada, paper: dict, anchors
     (``autarky``, ``migration``, ``migration_masses``)."""
     fig, ax = style.figure("panel", 2, 2)
     X, Xw, Xm, Xa = fam["anchor"], anchors["migration"], anchors["migration_masses"], anchors["autarky"]
-    xlabel = r"Canada's low-skilled nominal wage, anchor $X = u^{2,2}$"
+    xlabel = "Canada's low-skilled nominal wage,\n" r"anchor $X = u^{2,2}$"
     a = ax[0, 0]
     a.plot(X, fam["real_wage_low_canada"], label="low-skilled, Canada")
     a.plot(X, fam["real_wage_low_usa"], label="low-skilled, USA")
@@ -138,7 +156,7 @@ def sensitivity(out: dict, parameter: str, benchmark: float):
             [("bilaterality_high", "high-skilled"), ("bilaterality_low", "low-skilled")],
         ),
         (
-            "(d) migrants employed by home-country affiliates",
+            "(d) migrants employed by\nhome-country affiliates",
             "share of the migrants",
             [
                 ("home_firm_share_high_usa", "high-skilled Canadians in the USA"),
@@ -233,5 +251,6 @@ def quota_gdp(runs: dict):
         for col, country in enumerate(("usa", "canada")):
             a = ax[row, col]
             a.plot(runs[g]["x"], runs[g][f"gdp_per_capita_{country}"])
-            a.set(title=f"quotas on {g} migrants: {_COUNTRY[country]}", xlabel=QUOTA_LABEL, ylabel=CF_GDP_LABEL)
+            a.set(title=f"quotas on {g} migrants: {_COUNTRY[country]}", xlabel=QUOTA_LABEL)
+    fig.supylabel(CF_GDP_LABEL)  # one label for the figure: every panel's y is the same GDP
     return fig
