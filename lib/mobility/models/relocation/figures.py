@@ -151,6 +151,7 @@ def weights_pivot(p: Params, phi_pre: float, phi_post: float, n: int = 800):
     bx.plot(a, a ** (1 - p.sigma + p.rho), color="grey", lw=1.2, label=r"$a^{1-\sigma+\rho}$ (invariant)")
     bx.set_ylabel(r"invariant term $a^{1-\sigma+\rho}$")
     bx.grid(False)
+    bx.spines["right"].set_visible(True)  # the book's style hides right spines; a right-hand axis needs its line
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = bx.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="upper left")
