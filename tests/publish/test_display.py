@@ -97,3 +97,45 @@ def test_multi_panel_figure_gets_a_phone_layout(tmp_path):
 def test_one_digits_for_a_table_leaves_counts_alone():
     tbl = display.table(pd.DataFrame({"estimate": [0.12345], "switchers": [1234]}), digits=3)
     assert tbl.rows == [["0.123", "1,234"]]
+
+
+def _phone_strict(monkeypatch):
+    from mobility.core import style
+
+    monkeypatch.setenv(style.STRICT_ENV, "1")  # phone_layout then refuses a layout with a cut or overlapping text
+
+
+def test_phone_layout_keeps_a_twin_axis_on_its_panel(monkeypatch):
+    """A right-hand axis (``twinx``) shares its host's cell: the phone layout stacks one panel, not two (it used to
+    stack the twin as a second row, leaving the plot squashed under an empty half)."""
+    _phone_strict(monkeypatch)
+    fig, ax = display.figure("wide")
+    ax.plot([0, 1], [0, 3.5], label="weights")
+    ax.set(xlabel="marginal cost a (dotted: before and after)", ylabel="weight W(a) in eq. (11)")
+    bx = ax.twinx()
+    bx.plot([0, 1], [0, 1], color="grey")
+    bx.set_ylabel("invariant term")
+    assert len(display._panels(fig)) == 1
+    assert display.phone_layout(fig) is not None
+    display.plt.close(fig)
+
+
+def test_phone_layout_wraps_long_labels_and_moves_a_wide_legend_below(tmp_path, monkeypatch):
+    """Labels longer than a phone's column are wrapped (math kept whole) and a legend in columns goes below the
+    panels in one column; the desktop figure is unchanged afterwards."""
+    _phone_strict(monkeypatch)
+    fig, ax = display.figure("single")
+    for k in range(6):
+        ax.plot([0, 1], [k, k + 1], label=f"a long series name, number {k}")
+    ax.set_xlabel(r"elasticity of trade with respect to the migrant stock, $\varepsilon_{ij}$")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+    a = display.save(fig, "before", directory=tmp_path)
+    phone = display.phone_layout(fig)  # strict: raises if anything of it is cut or overlaps another panel
+    assert phone is not None
+    assert ax.get_legend() is not None and not fig.legends and "\n" not in ax.get_xlabel()
+    b = display.save(fig, "after", directory=tmp_path)
+    assert a.read_bytes() == b.read_bytes()
+    assert display._wrap(r"time since liberalisation $t$ (log scale past $t = 1$)", 30) == (
+        "time since liberalisation $t$\n(log scale past $t = 1$)"
+    )
+    display.plt.close(fig)

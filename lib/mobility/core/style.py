@@ -30,7 +30,17 @@ from mobility.core import paths  # noqa: E402
 from mobility.core.errors import InputError  # noqa: E402
 from mobility.core.io import write_bytes_atomic  # noqa: E402
 
-__all__ = ["PALETTE", "SIZES", "style", "figure", "save", "LINESTYLES", "crowded_text", "CrowdedFigureError"]
+__all__ = [
+    "PALETTE",
+    "SIZES",
+    "style",
+    "figure",
+    "save",
+    "LINESTYLES",
+    "crowded_text",
+    "CrowdedFigureError",
+    "STRICT_ENV",
+]
 
 #: the environment variable that makes :func:`save` refuse a figure with :func:`crowded_text`
 STRICT_ENV = "MOBILITY_STRICT_FIGURES"
@@ -92,10 +102,11 @@ class CrowdedFigureError(InputError):
     """A figure whose text a reader cannot read whole (:func:`crowded_text`), refused in strict mode."""
 
 
-def crowded_text(fig, tol_px: float = 1.0) -> list[str]:
+def crowded_text(fig, tol_px: float = 1.0, legends: bool = True) -> list[str]:
     """The texts of ``fig`` a reader cannot read whole, as laid out now (one line each; empty when none): a title,
-    axis label, tick label within the axis' view or legend that reaches beyond the figure's edge, or that overlaps
-    another panel's plot area or texts. Twin axes (the same place) count as one panel."""
+    axis label, tick label within the axis' view or legend (unless ``legends=False``) that reaches beyond the
+    figure's edge, or that overlaps another panel's plot area or texts. Twin axes (the same place) count as one
+    panel."""
     fig.canvas.draw()
     r = fig.canvas.get_renderer()
     width, height = fig.bbox.width, fig.bbox.height
@@ -116,12 +127,12 @@ def crowded_text(fig, tol_px: float = 1.0) -> list[str]:
         for what, t in texts:
             if t.get_visible() and t.get_text():
                 items.append((k, f"{what} {t.get_text()!r} of {name!r}", t.get_window_extent(r)))
-        legend = ax.get_legend()
+        legend = ax.get_legend() if legends else None
         if legend is not None and legend.get_visible():
             items.append((k, f"the legend of {name!r}", legend.get_window_extent(r)))
         items.append((k, None, ax.get_window_extent(r)))
     items += [(-1, f"figure text {t.get_text()!r}", t.get_window_extent(r)) for t in fig.texts if t.get_text()]
-    items += [(-1, "the figure's legend", leg.get_window_extent(r)) for leg in fig.legends]
+    items += [(-1, "the figure's legend", leg.get_window_extent(r)) for leg in (fig.legends if legends else [])]
     out = [
         f"{what} is cut at the figure's edge"
         for _, what, b in items
