@@ -135,7 +135,7 @@ def test_phone_layout_wraps_long_labels_and_moves_a_wide_legend_below(tmp_path, 
     assert ax.get_legend() is not None and not fig.legends and "\n" not in ax.get_xlabel()
     b = display.save(fig, "after", directory=tmp_path)
     assert a.read_bytes() == b.read_bytes()
-    assert display._wrap(r"time since liberalisation $t$ (log scale past $t = 1$)", 30) == (
+    assert display.wrap_label(r"time since liberalisation $t$ (log scale past $t = 1$)", 30) == (
         "time since liberalisation $t$\n(log scale past $t = 1$)"
     )
     display.plt.close(fig)

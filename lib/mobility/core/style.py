@@ -40,6 +40,7 @@ __all__ = [
     "crowded_text",
     "CrowdedFigureError",
     "STRICT_ENV",
+    "wrap_label",
 ]
 
 #: the environment variable that makes :func:`save` refuse a figure with :func:`crowded_text`
@@ -98,15 +99,31 @@ def figure(size: str = "single", nrows: int = 1, ncols: int = 1, **kwargs):
     return fig, axes
 
 
+def wrap_label(text: str, chars: int) -> str:
+    """``text`` on lines of at most ``chars`` characters (a longer word alone on its line), broken at spaces
+    outside ``$...$``: math stays whole. Existing line breaks are kept."""
+    import re
+
+    out = []
+    for line in text.split("\n"):
+        lines: list[str] = []
+        for word in re.findall(r"(?:\$[^$]*\$|[^\s$])+", line):
+            if lines and len(lines[-1]) + 1 + len(word) <= chars:
+                lines[-1] += " " + word
+            else:
+                lines.append(word)
+        out += lines or [line]
+    return "\n".join(out)
+
+
 class CrowdedFigureError(InputError):
     """A figure whose text a reader cannot read whole (:func:`crowded_text`), refused in strict mode."""
 
 
-def crowded_text(fig, tol_px: float = 1.0, legends: bool = True) -> list[str]:
+def crowded_text(fig, tol_px: float = 1.0) -> list[str]:
     """The texts of ``fig`` a reader cannot read whole, as laid out now (one line each; empty when none): a title,
-    axis label, tick label within the axis' view or legend (unless ``legends=False``) that reaches beyond the
-    figure's edge, or that overlaps another panel's plot area or texts. Twin axes (the same place) count as one
-    panel."""
+    axis label, tick label within the axis' view or legend that reaches beyond the figure's edge, or that overlaps
+    another panel's plot area or texts. Twin axes (the same place) count as one panel."""
     fig.canvas.draw()
     r = fig.canvas.get_renderer()
     width, height = fig.bbox.width, fig.bbox.height
@@ -127,12 +144,12 @@ def crowded_text(fig, tol_px: float = 1.0, legends: bool = True) -> list[str]:
         for what, t in texts:
             if t.get_visible() and t.get_text():
                 items.append((k, f"{what} {t.get_text()!r} of {name!r}", t.get_window_extent(r)))
-        legend = ax.get_legend() if legends else None
+        legend = ax.get_legend()
         if legend is not None and legend.get_visible():
             items.append((k, f"the legend of {name!r}", legend.get_window_extent(r)))
         items.append((k, None, ax.get_window_extent(r)))
     items += [(-1, f"figure text {t.get_text()!r}", t.get_window_extent(r)) for t in fig.texts if t.get_text()]
-    items += [(-1, "the figure's legend", leg.get_window_extent(r)) for leg in (fig.legends if legends else [])]
+    items += [(-1, "the figure's legend", leg.get_window_extent(r)) for leg in fig.legends]
     out = [
         f"{what} is cut at the figure's edge"
         for _, what, b in items

@@ -41,6 +41,7 @@ from mobility.core.style import (
     figure,
     save,
     style,
+    wrap_label,
 )
 from mobility.publish import results
 
@@ -388,30 +389,15 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def _wrap(text: str, chars: int) -> str:
-    """``text`` on lines of at most ``chars`` characters, broken at spaces outside ``$...$`` (math stays whole)."""
-    out = []
-    for line in text.split("\n"):
-        words = re.findall(r"(?:\$[^$]*\$|[^\s$])+", line)
-        lines: list[str] = []
-        for w in words:
-            if lines and len(lines[-1]) + 1 + len(w) <= chars:
-                lines[-1] += " " + w
-            else:
-                lines.append(w)
-        out += lines or [line]
-    return "\n".join(out)
-
-
 def _put_legend_back(ax, old, new) -> None:
     new.remove()
     ax.legend_ = old
 
 
-def _phone_texts(fig, panels: list, panel_h_in: float) -> tuple[list, float]:
+def _phone_texts(fig, panels: list, panel_h_in: float, undo: list) -> float:
     """Wrap the figure's titles, axis labels and legend entries to a phone's column (and a y label to a panel's
-    height), a legend in columns moved below the panels in one; returns the calls that put everything back and the
-    inches of height the moved legends need."""
+    height), a legend in columns moved below the panels in one; appends to ``undo`` the calls that put each change
+    back as it is made (so a failure part-way is undone too); returns the inches of height the moved legends need."""
     col_pt, high_pt = PHONE_WIDTH_IN * 72 - 48, panel_h_in * 72 - 24
     texts = []
     for panel in panels:
@@ -423,8 +409,7 @@ def _phone_texts(fig, panels: list, panel_h_in: float) -> tuple[list, float]:
     for legend in fig.legends:
         texts += [(t, col_pt - 36) for t in legend.get_texts()]
     texts += [(t, col_pt) for t in fig.texts]
-    undo: list = []
-    extra = [0.0]  # inches the figure grows by for the legends moved below it
+    extra = 0.0  # inches the figure grows by for the legends moved below it
     for panel in panels:  # a legend in columns goes below the panels in one column: a phone has no room for two
         for ax in panel:
             old = ax.get_legend()
@@ -435,13 +420,13 @@ def _phone_texts(fig, panels: list, panel_h_in: float) -> tuple[list, float]:
             ax.legend_ = None
             texts += [(t, col_pt - 36) for t in new.get_texts()]
             undo.append(lambda ax=ax, old=old, new=new: _put_legend_back(ax, old, new))
-            extra[0] += len(labels) * old.prop.get_size_in_points() * 1.7 / 72 + 0.1
+            extra += len(labels) * old.prop.get_size_in_points() * 1.7 / 72 + 0.1
     for t, room in texts:
         original = t.get_text()
         if original:
-            undo.append(lambda t=t, original=original: t.set_text(original))  # type: ignore[misc]
-            t.set_text(_wrap(original, max(12, int(room / (0.58 * t.get_fontsize())))))
-    return undo, extra[0]
+            undo.append(lambda t=t, original=original: t.set_text(original))
+            t.set_text(wrap_label(original, max(12, int(room / (0.58 * t.get_fontsize())))))
+    return extra
 
 
 def phone_layout(fig) -> bytes | None:
@@ -464,7 +449,7 @@ def phone_layout(fig) -> bytes | None:
             for ax in panel:
                 ax.set_subplotspec(gs[i, 0])
         panel_h = min(2.8, saved_size[1] / max(1, saved_specs[0].get_gridspec().nrows) + 0.4)
-        saved_texts, extra = _phone_texts(fig, panels, panel_h)  # long labels and legends fitted to the column
+        extra = _phone_texts(fig, panels, panel_h, saved_texts)  # long labels and legends fitted to the column
         fig.set_size_inches(PHONE_WIDTH_IN, panel_h * len(panels) + 0.6 + extra, forward=False)
         for _ in range(3):  # taller, never wider, until what the layout placed outside the canvas is on it
             fig.canvas.draw()
@@ -475,15 +460,13 @@ def phone_layout(fig) -> bytes | None:
                 break
             fig.set_size_inches(PHONE_WIDTH_IN, height + over + 0.1, forward=False)
         png = _png(fig)
-        # strict mode (the test suite): the phone's titles, labels and ticks are read whole too (its legends are not
-        # checked: two that sit below a wide figure in two columns are still wider than a phone)
-        crowded = crowded_text(fig, legends=False) if os.environ.get(STRICT_ENV) == "1" else []
+        crowded = crowded_text(fig) if os.environ.get(STRICT_ENV) == "1" else []  # strict: the phone's too
     except Exception:  # noqa: BLE001 - a figure that cannot be re-laid keeps its one layout
         return None
     finally:
         for ax, spec in zip(axes, saved_specs, strict=True):
             ax.set_subplotspec(spec)
-        for put_back in saved_texts:
+        for put_back in reversed(saved_texts):
             put_back()
         fig.set_size_inches(saved_size, forward=False)
     if crowded:

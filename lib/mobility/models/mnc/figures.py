@@ -57,21 +57,8 @@ _PANEL_LINE = 42
 
 
 def _parameter_label(name: str) -> str:
-    """The parameter's axis label wrapped to a panel's width: the words on lines of :data:`_PANEL_LINE`
-    characters, the symbol (never split) after them."""
-    import textwrap
-
-    label = PARAMETER_LABELS.get(name, name)
-    words, sep, symbol = label.rpartition(", $")
-    if not sep:
-        return "\n".join(textwrap.wrap(label, _PANEL_LINE, break_on_hyphens=False))
-    lines = textwrap.wrap(words + ",", _PANEL_LINE, break_on_hyphens=False)
-    symbol = "$" + symbol
-    if len(lines[-1]) + 1 + len(symbol) <= _PANEL_LINE + 6:  # a symbol's TeX is longer than what it draws
-        lines[-1] += " " + symbol
-    else:
-        lines.append(symbol)
-    return "\n".join(lines)
+    """The parameter's axis label wrapped to a panel's width (:data:`_PANEL_LINE` characters a line)."""
+    return style.wrap_label(PARAMETER_LABELS.get(name, name), _PANEL_LINE)
 
 
 def indeterminacy(fam: dict, autarky_x, autarky_low_canada, paper: dict, anchors: dict, bilaterality_with_mnc: float):
